@@ -1,0 +1,3 @@
+/** Builds the Report from a SignalSet: the whole analysis, pure. */
+export * from './schema.js';
+export { analyzeSignals, type AnalyzeOptions } from './analyze.js';

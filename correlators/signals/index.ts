@@ -1,0 +1,4 @@
+/** Normalised signals: vocabularies, types, the metric catalogue. */
+export * from './vocabulary.js';
+export * from './types.js';
+export * from './metrics.js';
