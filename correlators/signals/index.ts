@@ -2,3 +2,6 @@
 export * from './vocabulary.js';
 export * from './types.js';
 export * from './metrics.js';
+export * from './facts.js';
+export * from './classify.js';
+export * from './go-duration.js';

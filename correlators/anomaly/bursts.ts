@@ -1,0 +1,112 @@
+/**
+ * Bursts of log facts: facts of one kind on one host, folded while consecutive ones are closer
+ * than `gapMs`. A burst is one observation with its count, first/last time and the largest
+ * duration a line stated.
+ */
+import type { AuditSample, EvidenceRef, Fact, LogRecord } from '../signals/index.js';
+import type { Observation, ObservationBasis } from './types.js';
+
+/** A classified record with its corrected time. */
+export interface FactRecord {
+  fact: Fact;
+  record: LogRecord;
+  atMs: number;
+}
+
+const GAP_MS = 90_000;
+const MAX_EVIDENCE = 6;
+
+function basisOf(r: LogRecord): ObservationBasis {
+  return r.component === 'events' ? 'event' : 'log';
+}
+
+export function evidenceOf(r: LogRecord): EvidenceRef {
+  return { sourceId: r.sourceId, file: r.file, line: r.line, atMs: r.atMs, text: r.raw.length > 400 ? `${r.raw.slice(0, 400)}…` : r.raw };
+}
+
+function hostOf(fr: FactRecord): string | undefined {
+  // Node-scoped facts from Events or the controller manager name their node in the detail
+  const node = fr.fact.detail?.['node'];
+  if (node && (fr.record.component === 'events' || fr.record.component === 'kube-controller-manager')) return node;
+  return fr.record.host;
+}
+
+export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[] {
+  const groups = new Map<string, FactRecord[]>();
+  for (const fr of facts) {
+    const k = `${fr.fact.key}|${hostOf(fr) ?? ''}|${basisOf(fr.record)}`;
+    const list = groups.get(k) ?? [];
+    list.push(fr);
+    groups.set(k, list);
+  }
+  const out: Observation[] = [];
+  for (const list of groups.values()) {
+    list.sort((a, b) => a.atMs - b.atMs);
+    let start = 0;
+    for (let i = 1; i <= list.length; i++) {
+      if (i < list.length && list[i]!.atMs - list[i - 1]!.atMs <= GAP_MS) continue;
+      out.push(foldBurst(list.slice(start, i), `${idPrefix}${out.length}`));
+      start = i;
+    }
+  }
+  return out.sort((a, b) => a.startMs - b.startMs);
+}
+
+function foldBurst(items: FactRecord[], id: string): Observation {
+  const first = items[0]!;
+  let peak: FactRecord = first;
+  let peakValue = -Infinity;
+  // events carry an aggregated count
+  let count = 0;
+  const tags: Record<string, Set<string>> = {};
+  for (const it of items) {
+    const c = Number(it.record.fields['count'] ?? 1);
+    count += Number.isFinite(c) && c > 0 ? c : 1;
+    const v = it.fact.valueMs ?? -Infinity;
+    if (v > peakValue) {
+      peakValue = v;
+      peak = it;
+    }
+    for (const [k, val] of Object.entries(it.fact.detail ?? {})) if (val) (tags[k] ??= new Set()).add(val);
+  }
+  const host = hostOf(first);
+  // evidence: the first lines, the peak, the last
+  const pick = new Set<FactRecord>([...items.slice(0, MAX_EVIDENCE - 2), peak, items[items.length - 1]!]);
+  const valueStrength = Number.isFinite(peakValue) ? Math.min(0.3, peakValue / 5000) : 0;
+  const obs: Observation = {
+    id,
+    key: first.fact.key,
+    component: first.record.component,
+    startMs: first.atMs,
+    endMs: items[items.length - 1]!.atMs,
+    peakMs: peak.atMs,
+    count,
+    strength: Math.min(1, 0.3 + 0.12 * Math.log2(count + 1) + valueStrength),
+    basis: basisOf(first.record),
+    sourceId: first.record.sourceId,
+    detail: `${count} × ${first.fact.key}${host ? ` on ${host}` : ''} in ${first.record.sourceId}${Number.isFinite(peakValue) ? `, up to ${Math.round(peakValue)} ms` : ''}`,
+    evidence: [...pick].map((x) => evidenceOf(x.record)),
+    tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, 20)])),
+  };
+  if (Number.isFinite(peakValue)) {
+    obs.peak = peakValue;
+    obs.unit = 'ms';
+  }
+  if (host !== undefined) obs.host = host;
+  return obs;
+}
+
+/** What one kept audit request states. */
+export function auditFact(s: AuditSample): Fact | undefined {
+  const msg = s.message ?? '';
+  if (s.code >= 500) {
+    const cls = /database space exceeded/i.test(msg) ? 'nospace' : /leader changed/i.test(msg) ? 'leader-changed' : /webhook/i.test(msg) ? 'webhook' : /etcdserver|timed out|Timeout/i.test(msg) ? 'timeout' : 'other';
+    if (cls === 'webhook') return { key: 'admission-webhook-slow', detail: { code: String(s.code) } };
+    return { key: 'apiserver-errors', detail: { cls, code: String(s.code) } };
+  }
+  if (s.code === 429) return { key: 'apiserver-throttling', detail: { agent: (s.userAgent ?? '').split(' ')[0] ?? '' } };
+  if (s.code === 410) return { key: 'apiserver-relist-storm' };
+  if (/webhook/i.test(msg)) return { key: 'admission-webhook-slow', detail: { code: String(s.code) } };
+  if (s.latencyMs >= 1000 && s.verb !== 'watch') return { key: 'apiserver-latency-high', valueMs: s.latencyMs, detail: { verb: s.verb } };
+  return undefined;
+}

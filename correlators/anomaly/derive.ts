@@ -1,0 +1,129 @@
+/**
+ * Series the rules need that no source gives directly: ratios between normalised series of the
+ * same host (5xx share, db size over quota) and audit aggregates re-binned to a coarser grid.
+ */
+import type { AuditAggregate, Series } from '../signals/index.js';
+
+function key(s: Series): string {
+  return `${s.sourceId}|${s.host ?? ''}`;
+}
+
+/** Sums series point-wise on shared timestamps (same source and host). */
+function groupByHost(series: Series[]): Map<string, Series[]> {
+  const m = new Map<string, Series[]>();
+  for (const s of series) {
+    const k = key(s);
+    const list = m.get(k) ?? [];
+    list.push(s);
+    m.set(k, list);
+  }
+  return m;
+}
+
+function pointMap(s: Series): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < s.t.length; i++) m.set(s.t[i]!, s.v[i]!);
+  return m;
+}
+
+function derived(base: Series, metric: string, origin: string, t: number[], v: number[], labels: Record<string, string> = {}): Series {
+  const out: Series = { sourceId: base.sourceId, metric, component: base.component, labels, origin, t, v };
+  if (base.host !== undefined) out.host = base.host;
+  if (base.file !== undefined) out.file = base.file;
+  return out;
+}
+
+/** Share of `num` codes in all codes, per host and timestamp. */
+function codeShare(series: Series[], metric: string, pick: (code: string) => boolean, origin: string): Series[] {
+  const out: Series[] = [];
+  for (const group of groupByHost(series).values()) {
+    const totals = new Map<number, number>();
+    const hits = new Map<number, number>();
+    for (const s of group) {
+      const code = s.labels['code'] ?? s.labels['rcode'] ?? '';
+      for (let i = 0; i < s.t.length; i++) {
+        const v = s.v[i]!;
+        if (!Number.isFinite(v)) continue;
+        const t = s.t[i]!;
+        totals.set(t, (totals.get(t) ?? 0) + v);
+        if (pick(code)) hits.set(t, (hits.get(t) ?? 0) + v);
+      }
+    }
+    const t = [...totals.keys()].sort((a, b) => a - b);
+    const v = t.map((x) => (totals.get(x)! > 0 ? (hits.get(x) ?? 0) / totals.get(x)! : NaN));
+    if (t.length) out.push(derived(group[0]!, metric, origin, t, v));
+  }
+  return out;
+}
+
+export function deriveSeries(series: Series[]): Series[] {
+  const by = (m: string) => series.filter((s) => s.metric === m);
+  const out: Series[] = [];
+  out.push(...codeShare(by('apiserver_requests_per_s'), 'apiserver_5xx_ratio', (c) => c.startsWith('5'), 'sum(rate(apiserver_request_total{code=~"5.."}[1m])) / sum(rate(apiserver_request_total[1m]))'));
+  out.push(...codeShare(by('apiserver_requests_per_s'), 'apiserver_429_ratio', (c) => c === '429', 'sum(rate(apiserver_request_total{code="429"}[1m])) / sum(rate(apiserver_request_total[1m]))'));
+  out.push(...codeShare(by('coredns_responses_per_s'), 'coredns_servfail_ratio', (c) => c === 'SERVFAIL', 'sum(rate(coredns_dns_responses_total{rcode="SERVFAIL"}[1m])) / sum(rate(coredns_dns_responses_total[1m]))'));
+  // db size over quota, per member
+  const quotas = new Map(by('etcd_quota_bytes').map((s) => [key(s), s] as const));
+  for (const s of by('etcd_db_size_bytes')) {
+    const q = quotas.get(key(s));
+    if (!q) continue;
+    const qm = pointMap(q);
+    const lastQ = q.v.filter(Number.isFinite).at(-1) ?? NaN;
+    out.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / (qm.get(s.t[i]!) ?? lastQ))));
+  }
+  for (const s of by('node_timex_offset_s')) out.push(derived(s, 'node_timex_offset_abs_s', 'abs(node_timex_offset_seconds)', s.t.slice(), s.v.map(Math.abs)));
+  // pending pods summed over queues
+  for (const group of groupByHost(by('scheduler_pending_pods')).values()) {
+    const sum = new Map<number, number>();
+    for (const s of group) for (let i = 0; i < s.t.length; i++) if (Number.isFinite(s.v[i]!)) sum.set(s.t[i]!, (sum.get(s.t[i]!) ?? 0) + s.v[i]!);
+    const t = [...sum.keys()].sort((a, b) => a - b);
+    out.push(derived(group[0]!, 'scheduler_pending_pods_total', 'sum(scheduler_pending_pods)', t, t.map((x) => sum.get(x)!)));
+  }
+  return out;
+}
+
+/** Minimum requests in a re-binned audit bucket for its ratios and quantiles to mean anything. */
+const MIN_AUDIT_REQUESTS = 8;
+
+/**
+ * Audit aggregates re-binned to `binMs` (sparse audit logs give a handful of requests a second):
+ * 5xx and 429 shares, p99 latency (the max of the fine buckets' p99, a safe upper bound) and LIST rate.
+ */
+export function deriveAuditSeries(agg: AuditAggregate, binMs: number): Series[] {
+  const per = Math.max(1, Math.round(binMs / agg.stepMs));
+  const n = Math.ceil(agg.total.length / per);
+  const t: number[] = [];
+  const r5: number[] = [];
+  const r429: number[] = [];
+  const p99: number[] = [];
+  const lists: number[] = [];
+  const codes = Object.entries(agg.byCode);
+  const list = agg.byVerb['list'] ?? [];
+  for (let b = 0; b < n; b++) {
+    let total = 0, e5 = 0, e429 = 0, l = 0, lat = NaN;
+    for (let i = b * per; i < Math.min(agg.total.length, (b + 1) * per); i++) {
+      total += agg.total[i] ?? 0;
+      for (const [code, arr] of codes) {
+        const c = arr[i] ?? 0;
+        if (code.startsWith('5')) e5 += c;
+        else if (code === '429') e429 += c;
+      }
+      l += list[i] ?? 0;
+      const q = agg.latencyP99Ms[i];
+      if (q !== undefined && Number.isFinite(q)) lat = Number.isFinite(lat) ? Math.max(lat, q) : q;
+    }
+    t.push(agg.fromMs + (b + 1) * per * agg.stepMs);
+    const enough = total >= MIN_AUDIT_REQUESTS;
+    r5.push(enough ? e5 / total : NaN);
+    r429.push(enough ? e429 / total : NaN);
+    p99.push(enough ? lat / 1000 : NaN);
+    lists.push(l / ((per * agg.stepMs) / 1000));
+  }
+  const base = { sourceId: agg.sourceId, component: 'kube-apiserver' as const, labels: {}, ...(agg.host ? { host: agg.host } : {}) };
+  return [
+    { ...base, metric: 'audit_5xx_ratio', origin: `audit: share of responseStatus.code >= 500 per ${binMs / 1000} s`, t, v: r5 },
+    { ...base, metric: 'audit_429_ratio', origin: `audit: share of responseStatus.code 429 per ${binMs / 1000} s`, t, v: r429 },
+    { ...base, metric: 'audit_p99_latency_s', origin: `audit: p99 of stageTimestamp - requestReceivedTimestamp per ${binMs / 1000} s`, t, v: p99 },
+    { ...base, metric: 'audit_list_per_s', origin: `audit: LIST requests per second, ${binMs / 1000} s bins`, t, v: lists },
+  ];
+}

@@ -1,0 +1,2 @@
+/** Clock alignment: per-source offsets from shared anchors. */
+export { estimateOffsets, type AnchorFact, type SourceOffset } from './estimate.js';

@@ -1,0 +1,171 @@
+/**
+ * From signals to what the mechanisms evaluate: facts with corrected times, observations,
+ * topology and coverage.
+ */
+import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
+import { classifyLog } from '../signals/index.js';
+import { auditFact, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import { estimateOffsets, type AnchorFact, type SourceOffset } from '../clock/index.js';
+import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
+
+const AUDIT_BIN_MS = 15_000;
+/** Observations that end this long before the window still count (context). */
+const CONTEXT_BEFORE_MS = 10 * 60_000;
+
+export interface AnalysisContext extends MechanismContext {
+  facts: FactRecord[];
+  offsets: SourceOffset[];
+  offsetOf: (sourceId: string) => number;
+  series: Series[];
+}
+
+function auditRecord(sourceId: string, s: AuditSample): LogRecord {
+  const r: LogRecord = {
+    atMs: s.atMs,
+    sourceId,
+    component: 'audit',
+    severity: s.code >= 500 ? 'error' : s.code >= 400 ? 'warn' : 'info',
+    message: `${s.verb.toUpperCase()} ${s.resource ?? ''} ${s.code}${s.message ? `: ${s.message}` : ''} (${Math.round(s.latencyMs)} ms, ${s.userAgent ?? 'unknown agent'})`,
+    fields: { code: s.code, verb: s.verb, latencyMs: s.latencyMs, ...(s.userAgent ? { userAgent: s.userAgent } : {}) },
+    file: s.file ?? sourceId,
+    line: s.line ?? 0,
+    raw: s.raw,
+  };
+  return r;
+}
+
+/** Join keys of happenings that several sources write at the same instant. */
+function anchorsOf(facts: FactRecord[], observations: Observation[]): AnchorFact[] {
+  const out: AnchorFact[] = [];
+  for (const { fact, record } of facts) {
+    if (fact.key === 'etcd-leader-election') {
+      const m = /elected leader (\w+) at term (\d+)/.exec(record.message);
+      if (m) out.push({ sourceId: record.sourceId, joinKey: `election:${m[2]}`, atMs: record.atMs });
+    } else if (fact.key === 'node-not-ready') {
+      const node = fact.detail?.['node'];
+      if (node) out.push({ sourceId: record.sourceId, joinKey: `notready:${node}`, atMs: record.atMs });
+    }
+  }
+  void observations;
+  return out;
+}
+
+function pickReference(signals: SignalSet): string | undefined {
+  const metrics = signals.series.find((s) => !/iostat/i.test(s.sourceId));
+  if (metrics) return metrics.sourceId;
+  if (signals.audit[0]) return signals.audit[0].sourceId;
+  return undefined;
+}
+
+function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
+  const etcd = new Set<string>();
+  const cp = new Set<string>();
+  const memberHosts: Record<string, string> = {};
+  for (const r of signals.logs) {
+    if (r.component !== 'etcd' || !r.host) continue;
+    etcd.add(r.host);
+    const local = r.fields['local-member-id'];
+    if (typeof local === 'string' && /^[0-9a-f]{8,16}$/.test(local)) memberHosts[local] ??= r.host;
+    // raft lines start with the writer's own member id: "8e9e05c52164694d became follower at term 3"
+    const m = /^(?:raft\.node: )?([0-9a-f]{16}) (?:became|is starting|received|\[|has received|elected|lost|changed)/.exec(r.message);
+    if (m?.[1]) memberHosts[m[1]] ??= r.host;
+  }
+  for (const s of signals.series) {
+    if (!s.host) continue;
+    if (s.component === 'etcd') etcd.add(s.host);
+    if (s.component === 'etcd' || s.component === 'kube-apiserver') cp.add(s.host);
+  }
+  for (const h of etcd) cp.add(h);
+  const t: Topology = { etcdHosts: [...etcd].sort(), memberHosts, controlPlaneHosts: [...cp].sort() };
+  // the scheduler leader: leader_election_master_status{name="kube-scheduler"} == 1, or its Events' reporting instance
+  const holder = (name: string) => {
+    let best: string | undefined;
+    let bestShare = 0;
+    for (const s of signals.series) {
+      if (s.metric !== 'leader_election_master' || s.labels['name'] !== name || !s.host) continue;
+      const share = s.v.filter((v) => v === 1).length / Math.max(1, s.v.length);
+      if (share > bestShare) {
+        bestShare = share;
+        best = s.host;
+      }
+    }
+    return best;
+  };
+  const sched = holder('kube-scheduler');
+  if (sched) t.schedulerHost = sched;
+  else {
+    for (const r of signals.logs) {
+      const inst = String(r.fields['reportingInstance'] ?? r.host ?? '');
+      const m = /^default-scheduler-(.+)$/.exec(inst);
+      if (m?.[1] && (cp.size === 0 || cp.has(m[1]))) {
+        t.schedulerHost = m[1];
+        break;
+      }
+    }
+  }
+  const kcm = holder('kube-controller-manager');
+  if (kcm) t.controllerManagerHost = kcm;
+  void facts;
+  return t;
+}
+
+function buildCoverage(signals: SignalSet): Coverage {
+  const formats = new Set(signals.sources.filter((s) => s.records > 0 || s.lines > 0).map((s) => s.format));
+  const comps = new Set(signals.logs.map((r) => r.component));
+  const metricIds = new Set(signals.series.map((s) => s.metric));
+  return {
+    iostat: signals.series.some((s) => /iostat/i.test(s.sourceId) || /iostat/i.test(s.origin)) || [...formats].some((f) => /iostat/.test(f)),
+    metrics: signals.series.some((s) => !/iostat/i.test(s.sourceId)),
+    etcdLogs: comps.has('etcd'),
+    apiserverLog: comps.has('kube-apiserver'),
+    audit: signals.audit.length > 0,
+    events: comps.has('events'),
+    kubeletLogs: comps.has('kubelet'),
+    controllerLogs: comps.has('kube-controller-manager') || comps.has('kube-scheduler'),
+    corednsLogs: comps.has('coredns'),
+    metricIds,
+  };
+}
+
+export function buildContext(signals: SignalSet): AnalysisContext {
+  const raw: FactRecord[] = [];
+  for (const r of signals.logs) {
+    const fact = classifyLog(r);
+    if (fact) raw.push({ fact, record: r, atMs: r.atMs });
+  }
+  for (const agg of signals.audit) {
+    for (const s of agg.samples) {
+      const fact = auditFact(s);
+      if (fact) raw.push({ fact, record: auditRecord(agg.sourceId, s), atMs: s.atMs });
+    }
+  }
+  const sourceIds = [...new Set([...signals.sources.map((s) => s.sourceId), ...signals.series.map((s) => s.sourceId), ...signals.audit.map((a) => a.sourceId)])].sort();
+  const offsets = estimateOffsets(anchorsOf(raw, []), sourceIds, pickReference(signals));
+  const offsetMap = new Map(offsets.map((o) => [o.sourceId, o.offsetMs]));
+  const offsetOf = (id: string) => offsetMap.get(id) ?? 0;
+  const facts = raw.map((f) => ({ ...f, atMs: f.atMs + offsetOf(f.record.sourceId) })).filter((f) => f.atMs >= signals.window.fromMs - CONTEXT_BEFORE_MS && f.atMs <= signals.window.toMs);
+  const series = [...signals.series, ...deriveSeries(signals.series), ...signals.audit.flatMap((a) => deriveAuditSeries(a, AUDIT_BIN_MS))];
+  const inWindow = series.map((s) => {
+    const t: number[] = [];
+    const v: number[] = [];
+    for (let i = 0; i < s.t.length; i++) {
+      const x = s.t[i]! + offsetOf(s.sourceId);
+      if (x >= signals.window.fromMs && x <= signals.window.toMs) {
+        t.push(s.t[i]!);
+        v.push(s.v[i]!);
+      }
+    }
+    return { ...s, t, v };
+  });
+  const observations = [...detectBursts(facts), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  return {
+    window: signals.window,
+    observations,
+    topology: buildTopology(signals, facts),
+    coverage: buildCoverage(signals),
+    facts,
+    offsets,
+    offsetOf,
+    series: inWindow,
+  };
+}

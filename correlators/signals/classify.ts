@@ -1,0 +1,209 @@
+/**
+ * Turns one normalised log record (any component, any format) into a Fact, or undefined when the
+ * line says nothing we reason about. The rules match the messages the real components write;
+ * each cites where the message comes from. Pure and cheap: sources call it while streaming to
+ * decide which records to keep.
+ */
+import type { LogRecord } from './types.js';
+import type { Fact } from './facts.js';
+import { parseGoDurationMs } from './go-duration.js';
+
+type Rule = { re: RegExp; fact: (r: LogRecord, m: RegExpExecArray) => Fact | undefined };
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' ? parseGoDurationMs(v) : undefined);
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+/**
+ * etcd (v3.5 zap messages; v3.4 capnslog text carries the same words).
+ * @see https://github.com/etcd-io/etcd/blob/release-3.5/server/storage/wal/wal.go ("slow fdatasync")
+ * @see https://github.com/etcd-io/etcd/pull/9761 (heartbeat and apply warnings)
+ */
+const ETCD: Rule[] = [
+  { re: /slow fdatasync|sync duration of .* expected less than/i, fact: (r) => ({ key: 'etcd-wal-fsync-slow', valueMs: num(r.fields['took']) ?? durationIn(r.message) }) },
+  {
+    re: /apply request took too long|apply entries took too long|read-only range request .* took too long|request stats|range request took too long/i,
+    fact: (r) => {
+      const err = str(r.fields['error']);
+      if (/no space|database space exceeded/i.test(err)) return { key: 'etcd-db-space-exceeded' };
+      return { key: 'etcd-request-slow', valueMs: num(r.fields['took']) ?? durationIn(r.message) };
+    },
+  },
+  { re: /waiting for ReadIndex response took too long|timed out waiting for read index response/i, fact: (r) => ({ key: 'etcd-request-slow', valueMs: num(r.fields['waited-duration']), detail: { kind: 'read-index' } }) },
+  { re: /failed to send out heartbeat on time/i, fact: (r) => ({ key: 'etcd-heartbeat-late', valueMs: num(r.fields['exceeded-duration']) ?? durationIn(r.message), detail: { to: str(r.fields['to']) } }) },
+  { re: /prober found high clock drift|clock difference against peer .* is too high/i, fact: (r) => ({ key: 'etcd-clock-drift', valueMs: num(r.fields['clock-drift']) ?? durationIn(r.message), detail: { peer: str(r.fields['remote-peer-id']) } }) },
+  {
+    re: /prober detected unhealthy status|lost TCP streaming connection|peer became inactive|dropped internal Raft message since sending buffer is full|failed to heartbeat .* on stream|lost the tcp streaming connection/i,
+    fact: (r) => ({ key: 'etcd-peer-rtt-high', valueMs: num(r.fields['rtt']), detail: { peer: str(r.fields['remote-peer-id'] || r.fields['peer-id'] || r.fields['remote-peer']) } }),
+  },
+  { re: /alarm raised|exceeded backend quota|database space exceeded|NOSPACE/i, fact: () => ({ key: 'etcd-db-space-exceeded' }) },
+  { re: /elected leader|became leader at term|lost leader|is starting a new election|changed leader from|no leader at term/i, fact: (r, m) => ({ key: 'etcd-leader-election', detail: { phase: m[0].toLowerCase() } }) },
+  { re: /finished scheduled compaction/i, fact: (r) => ({ key: 'etcd-compaction', valueMs: num(r.fields['took']) }) },
+  { re: /finished defragment|starting defragment|defragmenting|finished defragmenting directory/i, fact: (r, m) => ({ key: 'etcd-defrag', detail: { phase: m[0].toLowerCase() } }) },
+  { re: /triggering snapshot|saved snapshot|sending database snapshot to client|successfully sent database snapshot/i, fact: (r, m) => ({ key: 'etcd-snapshot', detail: { phase: m[0].toLowerCase() } }) },
+];
+
+/**
+ * kube-apiserver klog and its embedded etcd-client JSON lines.
+ * @see https://github.com/kubernetes/kubernetes/issues/128509 (Handler timeout, retrying of unary invoker failed)
+ */
+const APISERVER: Rule[] = [
+  { re: /database space exceeded/i, fact: () => ({ key: 'apiserver-etcd-nospace' }) },
+  { re: /etcdserver: leader changed/i, fact: () => ({ key: 'apiserver-leader-changed' }) },
+  { re: /Failed calling webhook|failed calling webhook|admission webhook .* denied|context deadline exceeded.*webhook|webhook.*context deadline exceeded/i, fact: (r) => ({ key: 'admission-webhook-slow', detail: { webhook: webhookName(r.message) } }) },
+  { re: /etcdserver: request timed out|retrying of unary invoker failed|DeadlineExceeded desc = context deadline exceeded/i, fact: () => ({ key: 'apiserver-etcd-timeout' }) },
+  { re: /Handler timeout|timeout or abort while handling|post-timeout activity/i, fact: () => ({ key: 'apiserver-handler-timeout' }) },
+  { re: /too old resource version|Terminating all watchers from cacher|Forcing watcher close due to unresponsiveness/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
+  { re: /^Trace\[\d+\]:/, fact: (r) => traceFact(r) },
+  { re: /^Version: v\d|external host was not specified|Serving securely on|"Starting Kubernetes API server"/i, fact: () => ({ key: 'apiserver-restart' }) },
+];
+
+/**
+ * kube-controller-manager / kube-scheduler (client-go leader election, client-side throttling).
+ * @see https://github.com/kubernetes/kubernetes/issues/82960 ("Failed to update lock: etcdserver: request timed out")
+ * @see https://github.com/rancher/rancher/issues/8457 ("failed to renew lease ... leaderelection lost")
+ */
+const CONTROLLERS: Rule[] = [
+  { re: /failed to renew lease|leaderelection lost|Failed to update lock|error retrieving resource lock|lost lease|stopped leading/i, fact: () => ({ key: 'controller-lease-lost' }) },
+  { re: /successfully acquired lease/i, fact: () => ({ key: 'lease-acquired' }) },
+  { re: /Waited for (\S+) due to client-side throttling/i, fact: (r, m) => ({ key: 'client-throttling', valueMs: parseGoDurationMs(m[1]) }) },
+  { re: /status="NodeNotReady"|status is now: NodeNotReady/i, fact: (r) => ({ key: 'node-not-ready', detail: { node: str(r.fields['node']) } }) },
+  { re: /too old resource version|watch of .* ended with: .*too old/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
+  { re: /"Event occurred".*reason="ScalingReplicaSet"/, fact: () => ({ key: 'rollout' }) },
+];
+
+/** kubelet (journald). */
+const KUBELET: Rule[] = [
+  { re: /Eviction manager: pod is evicted successfully|Eviction manager: pods successfully cleaned up|evicted pod/i, fact: (r) => ({ key: 'pod-evicted', detail: { pod: str(r.fields['pod']) } }) },
+  { re: /Eviction manager: attempting to reclaim|must evict pod\(s\) to reclaim|eviction manager: .* memory/i, fact: (r) => (/memory/i.test(r.message) ? { key: 'memory-pressure' } : undefined) },
+  { re: /ErrImagePull|ImagePullBackOff|Failed to pull image|PullImage from image service failed|Back-off pulling image/i, fact: () => ({ key: 'image-pull-backoff' }) },
+  { re: /failed to allocate for range|no IP addresses available|ipam|range set .* exhausted|failed to assign an IP/i, fact: () => ({ key: 'ipam-exhaustion' }) },
+  { re: /Error updating node status|Unable to update node status|Failed to update lease|failed to ensure lease exists/i, fact: (r) => ({ key: 'node-status-update-failed', detail: { err: errClass(r.message) } }) },
+  { re: /Housekeeping took longer than expected/i, fact: (r) => ({ key: 'kubelet-slow', valueMs: num(r.fields['actual']) }) },
+  { re: /"Kubelet version"|Starting kubelet main sync loop/i, fact: () => ({ key: 'kubelet-restart' }) },
+  { re: /CrashLoopBackOff/i, fact: (r) => ({ key: 'crashloop', detail: { container: /for \\?"([\w-]+)\\?" with CrashLoopBackOff/.exec(r.message)?.[1] ?? '' } }) },
+  { re: /too old resource version/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
+];
+
+/** Kernel (journalctl -k / dmesg). */
+const KERNEL: Rule[] = [
+  { re: /Memory cgroup out of memory: Killed process \d+ \(([^)]+)\)/, fact: (r, m) => ({ key: 'oom-kill-cgroup', detail: { process: m[1] ?? '' } }) },
+  { re: /Out of memory: Killed process \d+ \(([^)]+)\)|Out of memory: Kill process \d+ \(([^)]+)\)/, fact: (r, m) => ({ key: 'oom-kill-system', detail: { process: m[1] ?? m[2] ?? '' } }) },
+];
+
+/** CoreDNS: plugin/errors lines are failed upstream lookups; health check latency. */
+const COREDNS: Rule[] = [
+  { re: /\[ERROR\] plugin\/errors|SERVFAIL|i\/o timeout|plugin\/health: .* took more than/i, fact: () => ({ key: 'dns-failures' }) },
+];
+
+/** Kubernetes Event objects, by reason first, then message. */
+function eventFact(r: LogRecord): Fact | undefined {
+  const reason = str(r.fields['reason']);
+  const msg = r.message;
+  const objectKind = str(r.fields['objectKind']);
+  const objectName = str(r.fields['objectName']);
+  switch (reason) {
+    case 'NodeNotReady':
+      return { key: 'node-not-ready', detail: { node: objectName } };
+    case 'NodeReady':
+      return { key: 'node-ready', detail: { node: objectName } };
+    case 'Evicted':
+      return { key: 'pod-evicted', detail: { pod: `${str(r.fields['namespace'])}/${objectName}` } };
+    case 'NodeHasInsufficientMemory':
+    case 'EvictionThresholdMet':
+      return /memory/i.test(msg) || reason === 'NodeHasInsufficientMemory' ? { key: 'memory-pressure', detail: { node: objectName } } : undefined;
+    case 'SystemOOM':
+      return { key: 'oom-kill-system', detail: { node: objectName } };
+    case 'FailedScheduling':
+      return { key: 'pods-pending', detail: { pod: objectName } };
+    case 'ErrImagePull':
+    case 'ImagePullBackOff':
+      return { key: 'image-pull-backoff', detail: { pod: objectName } };
+    case 'Failed':
+    case 'BackOff':
+      if (/pull(ing)? image|ErrImagePull|ImagePullBackOff/i.test(msg)) return { key: 'image-pull-backoff', detail: { pod: objectName } };
+      if (/Back-off restarting failed container/i.test(msg)) return { key: 'crashloop', detail: { pod: objectName } };
+      return undefined;
+    case 'FailedCreatePodSandBox':
+      return /allocate|IP address|ipam|range/i.test(msg) ? { key: 'ipam-exhaustion', detail: { pod: objectName } } : undefined;
+    case 'Unhealthy':
+      return { key: 'probe-failed', detail: { pod: objectName } };
+    case 'Scheduled':
+      return { key: 'pod-scheduled', detail: { pod: objectName } };
+    case 'ScalingReplicaSet':
+      return { key: 'rollout', detail: { object: objectName } };
+    case 'LeaderElection':
+      return /stopped leading|lost/i.test(msg) ? { key: 'controller-lease-lost' } : { key: 'lease-acquired' };
+    default:
+      break;
+  }
+  if (/database space exceeded/i.test(msg)) return { key: 'apiserver-etcd-nospace' };
+  if (/failed calling webhook/i.test(msg)) return { key: 'admission-webhook-slow', detail: { webhook: webhookName(msg) } };
+  if (objectKind === 'Pod' && /Killing|Started/.test(reason) && /^kube-apiserver-/.test(objectName)) return { key: 'apiserver-restart', detail: { pod: objectName } };
+  return undefined;
+}
+
+function traceFact(r: LogRecord): Fact | undefined {
+  // "Trace[123]: [1.389777631s] [1.389777631s] END" is on a continuation line of the same record.
+  const m = /\(total time: (\d+(?:\.\d+)?)ms\)/.exec(r.message) ?? /\[(\d+(?:\.\d+)?(?:ms|s|m))\] \[[^\]]+\] END/.exec(r.message);
+  const totalMs = m?.[1] !== undefined ? (m[0].includes('total time') ? Number(m[1]) : parseGoDurationMs(m[1])) : undefined;
+  if (totalMs === undefined || totalMs < 500) return undefined;
+  if (/database space exceeded/.test(r.message)) return { key: 'apiserver-etcd-nospace', valueMs: totalMs };
+  const verb = /verb:(\w+)/.exec(r.message)?.[1] ?? '';
+  return { key: 'apiserver-latency-high', valueMs: totalMs, detail: { verb, etcd: /etcd3|Txn call/.test(r.message) ? 'yes' : 'no' } };
+}
+
+function durationIn(text: string): number | undefined {
+  const m = /took (?:too long )?\(?(\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m))/.exec(text);
+  return m?.[1] ? parseGoDurationMs(m[1]) : undefined;
+}
+
+function webhookName(text: string): string {
+  return /webhook,? (?:failing (?:open|closed) )?"?([\w.-]+\.[\w.-]+)"?/.exec(text)?.[1] ?? /webhook "([^"]+)"/.exec(text)?.[1] ?? '';
+}
+
+function errClass(text: string): string {
+  if (/database space exceeded/i.test(text)) return 'nospace';
+  if (/leader changed/i.test(text)) return 'leader-changed';
+  if (/object has been modified/i.test(text)) return 'conflict';
+  if (/timeout|timed out|deadline exceeded/i.test(text)) return 'timeout';
+  return 'other';
+}
+
+function apply(rules: Rule[], r: LogRecord): Fact | undefined {
+  for (const rule of rules) {
+    const m = rule.re.exec(r.message);
+    if (m) {
+      const f = rule.fact(r, m);
+      if (f) return f;
+    }
+  }
+  return undefined;
+}
+
+/** The fact a log record states, or undefined. */
+export function classifyLog(r: LogRecord): Fact | undefined {
+  switch (r.component) {
+    case 'etcd':
+      return apply(ETCD, r);
+    case 'kube-apiserver':
+      return apply(APISERVER, r);
+    case 'kube-controller-manager':
+    case 'kube-scheduler':
+      return apply(CONTROLLERS, r);
+    case 'kubelet':
+      return apply(KUBELET, r);
+    case 'kernel':
+      return apply(KERNEL, r);
+    case 'coredns':
+      return apply(COREDNS, r);
+    case 'events':
+      return eventFact(r);
+    default:
+      return apply(ETCD, r) ?? apply(APISERVER, r) ?? apply(CONTROLLERS, r);
+  }
+}
+
+/** Keep a record when it states a fact or is a warning/error (bounded memory for big logs). */
+export function isNotableLog(r: LogRecord): boolean {
+  return r.severity !== 'info' && r.severity !== 'debug' ? true : classifyLog(r) !== undefined || r.component === 'events';
+}
