@@ -1,0 +1,128 @@
+// Writes small incident bundles in the components' real formats (etcd zap JSON, klog, journald,
+// iostat -x -t, kubectl events JSON, OpenMetrics, audit JSON lines) for mechanism tests.
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+
+export const T0 = DateTime.fromISO('2026-11-20T10:00:00Z', { zone: 'utc' }).toMillis();
+export const WINDOW = { fromMs: T0, toMs: T0 + 30 * 60_000 };
+export const at = (sec: number) => T0 + sec * 1000;
+const dt = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' });
+
+export class BundleWriter {
+  readonly dir: string;
+  private files = new Map<string, string[]>();
+  private events: object[] = [];
+  private metrics = new Map<string, { type: string; lines: string[] }>();
+
+  constructor() {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'rootline-fixture-'));
+  }
+
+  private add(file: string, line: string) {
+    const l = this.files.get(file) ?? [];
+    l.push(line);
+    this.files.set(file, l);
+  }
+
+  /** etcd 3.5 zap JSON line. */
+  etcd(host: string, ms: number, level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}, caller = 'etcdserver/server.go:1') {
+    const ts = dt(ms).toISO({ includeOffset: false }) + 'Z';
+    this.add(`logs/etcd-${host}.log`, JSON.stringify({ level, ts, caller, msg, ...fields }));
+  }
+
+  /** klog line of a control-plane component (no year). */
+  klog(component: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler', ms: number, sev: 'I' | 'W' | 'E', msg: string, file = 'x.go:1') {
+    const d = dt(ms);
+    this.add(`logs/${component}.log`, `${sev}${d.toFormat('MMdd HH:mm:ss.SSS')}000       1 ${file}] ${msg}`);
+  }
+
+  /** kubelet line through journald (UTC here). */
+  kubelet(host: string, ms: number, sev: 'I' | 'W' | 'E', msg: string, file = 'kubelet.go:1') {
+    const d = dt(ms);
+    this.add(`logs/kubelet-${host}.log`, `${d.toFormat('LLL dd HH:mm:ss')} ${host} kubelet[812]: ${sev}${d.toFormat('MMdd HH:mm:ss.SSS')}000     812 ${file}] ${msg}`);
+  }
+
+  kernel(host: string, ms: number, msg: string) {
+    this.add(`logs/kernel-${host}.log`, `${dt(ms).toFormat('LLL dd HH:mm:ss')} ${host} kernel: ${msg}`);
+  }
+
+  coredns(ms: number, pod: string, msg: string) {
+    this.add('logs/coredns.log', `[pod/${pod}/coredns] ${dt(ms).toISO({ includeOffset: false })}000000Z ${msg}`);
+  }
+
+  /** A v1 Event as `kubectl get events -o json` prints it. */
+  event(ms: number, reason: string, message: string, obj: { kind: string; name: string; namespace?: string }, opts: { type?: string; host?: string; component?: string; count?: number } = {}) {
+    const ts = dt(ms).toISO({ suppressMilliseconds: true });
+    this.events.push({
+      apiVersion: 'v1', kind: 'Event', count: opts.count ?? 1, eventTime: null, firstTimestamp: ts, lastTimestamp: ts, message, reason, type: opts.type ?? 'Warning',
+      involvedObject: { kind: obj.kind, name: obj.name, ...(obj.namespace ? { namespace: obj.namespace } : {}) },
+      metadata: { name: `${obj.name}.${ms}`, namespace: obj.namespace ?? 'default', creationTimestamp: ts },
+      source: { component: opts.component ?? 'kubelet', ...(opts.host ? { host: opts.host } : {}) },
+      reportingComponent: opts.component ?? 'kubelet', reportingInstance: opts.host ?? '',
+    });
+  }
+
+  /** iostat -x -t reports every 5 s for [fromSec, toSec) with a value function. */
+  iostat(host: string, fromSec: number, toSec: number, f: (sec: number) => { util: number; wAwait: number; idle: number; iowait?: number }) {
+    const file = `iostat/${host}.txt`;
+    this.add(file, `Linux 6.1.0-18-amd64 (${host}) \t${dt(at(fromSec)).toFormat('MM/dd/yy')} \t_x86_64_\t(8 CPU)`);
+    this.add(file, '');
+    for (let s = fromSec; s < toSec; s += 5) {
+      const v = f(s);
+      const iow = v.iowait ?? 0.2;
+      const user = Math.max(0, 100 - v.idle - iow - 5);
+      this.add(file, dt(at(s)).toFormat('MM/dd/yy HH:mm:ss'));
+      this.add(file, 'avg-cpu:  %user   %nice %system %iowait  %steal   %idle');
+      this.add(file, `          ${user.toFixed(2)}    0.00    5.00    ${iow.toFixed(2)}    0.00   ${v.idle.toFixed(2)}`);
+      this.add(file, '');
+      this.add(file, 'Device            r/s     rkB/s   rrqm/s  %rrqm r_await rareq-sz     w/s     wkB/s   wrqm/s  %wrqm w_await wareq-sz     d/s     dkB/s   drqm/s  %drqm d_await dareq-sz     f/s f_await  aqu-sz  %util');
+      this.add(file, `vdb              0.12      1.95     0.00   0.00    0.32    16.00   63.84    919.83     2.23   3.37 ${v.wAwait.toFixed(2).padStart(8)}    14.41    0.00      0.00     0.00   0.00    0.00     0.00   30.64    0.87    0.09 ${v.util.toFixed(2).padStart(6)}`);
+      this.add(file, '');
+    }
+  }
+
+  /** An OpenMetrics gauge sample. */
+  gauge(name: string, labels: Record<string, string>, ms: number, value: number) {
+    const m = this.metrics.get(name) ?? { type: 'gauge', lines: [] };
+    m.lines.push(`${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}} ${value} ${(ms / 1000).toFixed(3)}`);
+    this.metrics.set(name, m);
+  }
+
+  /** An audit event (ResponseComplete). */
+  audit(ms: number, verb: string, code: number, latencyMs: number, opts: { resource?: string; userAgent?: string; message?: string } = {}) {
+    const recv = dt(ms - latencyMs).toISO({ includeOffset: false }) + 'Z';
+    const stage = dt(ms).toISO({ includeOffset: false }) + 'Z';
+    this.add(
+      'audit/audit.log',
+      JSON.stringify({
+        kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a-${ms}-${Math.round(latencyMs)}`, stage: 'ResponseComplete',
+        requestURI: `/api/v1/${opts.resource ?? 'pods'}`, verb, user: { username: 'u' }, sourceIPs: ['10.0.0.9'], userAgent: opts.userAgent ?? 'kubectl/v1.29.2',
+        objectRef: { resource: opts.resource ?? 'pods', apiVersion: 'v1' }, responseStatus: { metadata: {}, code, ...(opts.message ? { message: opts.message } : {}) },
+        requestReceivedTimestamp: recv, stageTimestamp: stage,
+      }),
+    );
+  }
+
+  write(): string {
+    for (const [file, lines] of this.files) {
+      const p = path.join(this.dir, file);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, lines.join('\n') + '\n');
+    }
+    if (this.events.length) writeFileSync(path.join(this.dir, 'events.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: this.events, metadata: { resourceVersion: '' } }, null, 2));
+    if (this.metrics.size) {
+      mkdirSync(path.join(this.dir, 'metrics'), { recursive: true });
+      const out: string[] = [];
+      for (const [name, m] of this.metrics) out.push(`# TYPE ${name} ${m.type}`, ...m.lines);
+      out.push('# EOF');
+      writeFileSync(path.join(this.dir, 'metrics', 'metrics.om'), out.join('\n') + '\n');
+    }
+    return this.dir;
+  }
+
+  cleanup() {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
