@@ -1,0 +1,239 @@
+/**
+ * Turns raw Prometheus samples into the catalogue's series (metrics.ts), streaming, the way the
+ * PromQL of each MetricDef would: a counter becomes its per-second rate between consecutive samples
+ * of one raw series (`irate`; a drop is a counter reset, the new value is the increase), rates are
+ * summed by host + `by` labels per scrape timestamp, histograms get `histogram_quantile` over the
+ * summed bucket rates (`sum by (host, le)`), CPU modes their share of all modes, ratio-of-rates
+ * divides two summed rates. Only the previous sample of each raw series is held; the rest is the
+ * output itself.
+ */
+import {
+  hostFromLabels,
+  JOB_COMPONENTS,
+  METRICS,
+  METRICS_BY_FAMILY,
+  type Component,
+  type MetricDef,
+  type Series,
+} from '../../../correlators/signals/index.js';
+import { histogramQuantile } from './histogram-quantile.js';
+
+type Role = 'bucket' | 'counter' | 'gauge' | 'num' | 'den' | 'cpu';
+
+interface Route {
+  role: Role;
+  group: Group;
+  le?: number;
+  /** cpu-mode-share: this series is the mode of interest. */
+  part?: boolean;
+}
+
+interface Acc {
+  a: number;
+  b: number;
+  les?: Map<number, number>;
+}
+
+interface Group {
+  def: MetricDef;
+  component: Component;
+  host: string | undefined;
+  labels: Record<string, string>;
+  origin: string;
+  points: Map<number, Acc>;
+}
+
+interface RawSeries {
+  routes: Route[];
+  prevT: number;
+  prevV: number;
+}
+
+/** Families whose rate is the denominator of a ratio-of-rates metric. */
+const DENOMINATORS: ReadonlyMap<string, readonly MetricDef[]> = (() => {
+  const m = new Map<string, MetricDef[]>();
+  for (const d of METRICS) {
+    if (d.derive.kind !== 'ratio-of-rates') continue;
+    const list = m.get(d.derive.denominator) ?? [];
+    list.push(d);
+    m.set(d.derive.denominator, list);
+  }
+  return m;
+})();
+
+const COUNTER_KINDS = new Set(['rate', 'ratio-of-rates', 'cpu-mode-share']);
+const HISTOGRAM_PARTS = /_(sum|count|created)$/;
+
+function selector(labels: Record<string, string>, keep: (k: string) => boolean, extra: Record<string, string> = {}): string {
+  const all = { ...Object.fromEntries(Object.entries(labels).filter(([k]) => keep(k))), ...extra };
+  const parts = Object.keys(all).sort().map((k) => `${k}=${JSON.stringify(all[k])}`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function originOf(def: MetricDef, sel: string): string {
+  const by = def.by.length ? ` by (${def.by.join(', ')})` : '';
+  const f = def.family;
+  switch (def.derive.kind) {
+    case 'quantile':
+      return `histogram_quantile(${def.derive.q}, sum by (${['le', ...def.by].join(', ')}) (irate(${f}_bucket${sel}[1m])))`;
+    case 'rate':
+      return `sum${by} (irate(${f}_total${sel}[1m]))`;
+    case 'gauge':
+      return `sum${by} (${f}${sel})`;
+    case 'ratio-of-rates':
+      return `sum (irate(${f}_total${sel}[1m])) / sum (irate(${def.derive.denominator}_total${sel}[1m]))`;
+    case 'cpu-mode-share': {
+      const withMode = sel ? sel.replace('{', `{mode="${def.derive.mode}",`) : `{mode="${def.derive.mode}"}`;
+      return `sum (irate(${f}_total${withMode}[1m])) / sum (irate(${f}_total${sel}[1m]))`;
+    }
+  }
+}
+
+export class MetricDeriver {
+  /** Raw series seen whose family is not in the catalogue, by family name. */
+  readonly unknownFamilies = new Set<string>();
+  samples = 0;
+  private readonly raw = new Map<string, Map<string, RawSeries>>();
+  private readonly groups = new Map<string, Group>();
+
+  constructor(private readonly sourceId: string, private readonly keep: (tMs: number) => boolean) {}
+
+  /**
+   * One sample. `name` + `labelText` (the label block as written, or any text that identifies the
+   * label set) name the raw series; `labels` parses that text, only the first time a raw series
+   * is seen. `declaredType` is the `# TYPE` of its family.
+   */
+  sample(name: string, labelText: string, labels: (text: string) => Record<string, string>, value: number, tMs: number, declaredType?: string, familyName?: string): void {
+    this.samples++;
+    let byLabels = this.raw.get(name);
+    if (!byLabels) {
+      byLabels = new Map();
+      this.raw.set(name, byLabels);
+    }
+    let r = byLabels.get(labelText);
+    if (!r) {
+      r = { routes: this.routesOf(name, labels(labelText), declaredType, familyName), prevT: NaN, prevV: NaN };
+      byLabels.set(labelText, r);
+    }
+    if (r.routes.length === 0) return;
+    let rate = NaN;
+    if (r.prevT < tMs) {
+      const inc = value >= r.prevV ? value - r.prevV : value;
+      rate = inc / ((tMs - r.prevT) / 1000);
+    } else if (r.prevT >= tMs) return; // a duplicate or out-of-order sample adds nothing
+    r.prevT = tMs;
+    r.prevV = value;
+    if (!this.keep(tMs)) return;
+    for (const route of r.routes) {
+      if (route.role !== 'gauge' && !Number.isFinite(rate)) continue;
+      let acc = route.group.points.get(tMs);
+      if (!acc) {
+        acc = { a: 0, b: 0 };
+        route.group.points.set(tMs, acc);
+      }
+      switch (route.role) {
+        case 'gauge':
+          acc.a += value;
+          break;
+        case 'counter':
+        case 'num':
+          acc.a += rate;
+          break;
+        case 'den':
+          acc.b += rate;
+          break;
+        case 'cpu':
+          acc.b += rate;
+          if (route.part) acc.a += rate;
+          break;
+        case 'bucket': {
+          acc.les ??= new Map();
+          const le = route.le ?? Infinity;
+          acc.les.set(le, (acc.les.get(le) ?? 0) + rate);
+          break;
+        }
+      }
+    }
+  }
+
+  private routesOf(name: string, labels: Record<string, string>, declaredType: string | undefined, familyName: string | undefined): Route[] {
+    const routes: Route[] = [];
+    const add = (def: MetricDef, role: Role, extra: Partial<Route> = {}): void => {
+      if (def.match && Object.entries(def.match).some(([k, v]) => labels[k] !== v)) return;
+      routes.push({ role, group: this.groupOf(def, labels), ...extra });
+    };
+    let known = false;
+    if (name.endsWith('_bucket')) {
+      const defs = METRICS_BY_FAMILY.get(name.slice(0, -7)) ?? [];
+      if (defs.length) known = true;
+      const le = labels.le === undefined ? NaN : labels.le === '+Inf' ? Infinity : Number(labels.le);
+      if (!Number.isNaN(le)) for (const d of defs) if (d.derive.kind === 'quantile') add(d, 'bucket', { le });
+    }
+    const counterFamily = name.endsWith('_total') ? name.slice(0, -6) : declaredType === 'counter' ? name : undefined;
+    if (counterFamily !== undefined) {
+      for (const d of METRICS_BY_FAMILY.get(counterFamily) ?? []) {
+        known = true;
+        if (!COUNTER_KINDS.has(d.derive.kind)) continue;
+        if (d.derive.kind === 'cpu-mode-share') add(d, 'cpu', { part: labels.mode === d.derive.mode });
+        else add(d, d.derive.kind === 'rate' ? 'counter' : 'num');
+      }
+      for (const d of DENOMINATORS.get(counterFamily) ?? []) {
+        known = true;
+        add(d, 'den');
+      }
+    }
+    for (const d of METRICS_BY_FAMILY.get(name) ?? []) {
+      known = true;
+      if (d.derive.kind === 'gauge') add(d, 'gauge');
+    }
+    if (!known && HISTOGRAM_PARTS.test(name) && METRICS_BY_FAMILY.has(name.replace(HISTOGRAM_PARTS, ''))) known = true;
+    if (!known) this.unknownFamilies.add(familyName ?? name.replace(/_(total|bucket|sum|count|created)$/, ''));
+    return routes;
+  }
+
+  private groupOf(def: MetricDef, labels: Record<string, string>): Group {
+    const component = (labels.job !== undefined ? JOB_COMPONENTS[labels.job] : undefined) ?? def.component;
+    const host = hostFromLabels(labels);
+    const by: Record<string, string> = {};
+    for (const k of def.by) by[k] = labels[k] ?? '';
+    const key = `${def.id}\u0000${component}\u0000${host ?? ''}\u0000${def.by.map((k) => by[k]).join('\u0000')}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      const keepLabel = (k: string): boolean => k === 'job' || k === 'node' || k === 'instance' || k === 'hostname' || def.by.includes(k) || (def.match !== undefined && k in def.match);
+      g = { def, component, host, labels: by, origin: originOf(def, selector(labels, keepLabel)), points: new Map() };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  /** The derived series, sorted by metric, host and labels. */
+  finish(file: string): Series[] {
+    const out: Series[] = [];
+    for (const g of this.groups.values()) {
+      const ts = [...g.points.keys()].sort((a, b) => a - b);
+      if (ts.length === 0) continue;
+      const v = ts.map((t) => valueOf(g.def, g.points.get(t)!));
+      const s: Series = { sourceId: this.sourceId, metric: g.def.id, component: g.component, labels: g.labels, origin: g.origin, t: ts, v, file };
+      if (g.host !== undefined) s.host = g.host;
+      out.push(s);
+    }
+    return out.sort((a, b) => cmp(a.metric, b.metric) || cmp(a.host ?? '', b.host ?? '') || cmp(a.component, b.component) || cmp(JSON.stringify(a.labels), JSON.stringify(b.labels)));
+  }
+}
+
+function valueOf(def: MetricDef, acc: Acc): number {
+  switch (def.derive.kind) {
+    case 'quantile':
+      return acc.les ? histogramQuantile(def.derive.q, [...acc.les].map(([le, value]) => ({ le, value }))) : NaN;
+    case 'rate':
+    case 'gauge':
+      return acc.a;
+    case 'ratio-of-rates':
+    case 'cpu-mode-share':
+      return acc.b > 0 ? acc.a / acc.b : NaN;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

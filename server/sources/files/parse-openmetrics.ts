@@ -1,0 +1,190 @@
+/**
+ * OpenMetrics text with timestamps (`x_total{…} 123 1778364884.816`, seconds; `# EOF` at the end)
+ * and the Prometheus text exposition format (timestamps in ms). Samples feed a {@link MetricDeriver};
+ * families outside the catalogue are counted and named in the report, not kept.
+ * @see https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md
+ * @see https://prometheus.io/docs/instrumenting/exposition_formats/
+ */
+import { MetricDeriver } from './derive-metrics.js';
+import { counted, wasWere, type FileContext } from './file-context.js';
+import type { FormatParser, LineHandler } from './line-handler.js';
+import type { ParseResult } from './parse-json-log.js';
+
+export interface RawSample {
+  name: string;
+  /** The label block as written, `{…}` or empty: the raw series' identity. */
+  labelText: string;
+  value: number;
+  /** Epoch ms, or undefined when the line has no timestamp. */
+  tMs: number | undefined;
+}
+
+export function isMetricLine(text: string): boolean {
+  if (text.startsWith('# TYPE ') || text.startsWith('# HELP ') || text.startsWith('# UNIT ') || text === '# EOF') return true;
+  return /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?\s+[-+]?([0-9.]+([eE][-+]?\d+)?|Inf|NaN)(\s+[-+]?[0-9.]+([eE][-+]?\d+)?)?\s*(#.*)?$/.test(text);
+}
+
+function parseValue(s: string): number {
+  if (s === '+Inf' || s === 'Inf') return Infinity;
+  if (s === '-Inf') return -Infinity;
+  if (s === 'NaN') return NaN;
+  const v = Number(s);
+  return s === '' ? NaN : v;
+}
+
+function isNameChar(c: number, first: boolean): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (!first && c >= 48 && c <= 57);
+}
+
+/** One sample line, or why it is malformed. Scanned by hand: metric files run to millions of lines. */
+export function parseSampleLine(text: string): ParseResult<RawSample> {
+  const n = text.length;
+  let i = 0;
+  if (!isNameChar(text.charCodeAt(0), true)) return { ok: false, reason: 'malformed sample line' };
+  const brace = text.indexOf('{');
+  const space = text.indexOf(' ');
+  let labelText = '';
+  let name: string;
+  if (brace > 0 && (space < 0 || brace < space)) {
+    name = text.slice(0, brace);
+    // the label block ends at the last `}` unless an exemplar (` # {…}`) follows
+    let j = text.indexOf(' # {') < 0 ? text.lastIndexOf('}') : -1;
+    if (j < 0) {
+      let inStr = false;
+      for (j = brace + 1; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (inStr) {
+          if (c === 92) j++;
+          else if (c === 34) inStr = false;
+        } else if (c === 34) inStr = true;
+        else if (c === 125) break;
+      }
+      if (j >= n) return { ok: false, reason: 'unterminated label set' };
+    }
+    labelText = text.slice(brace, j + 1);
+    i = j + 1;
+  } else {
+    if (space < 0) return { ok: false, reason: 'malformed sample line' };
+    name = text.slice(0, space);
+    i = space;
+  }
+  for (let k = 1; k < name.length; k++) if (!isNameChar(name.charCodeAt(k), false)) return { ok: false, reason: 'malformed sample line' };
+  // value, optional timestamp, optional exemplar (` # {…} 1 123`)
+  const c0 = text.charCodeAt(i);
+  if (c0 !== 32 && c0 !== 9) return { ok: false, reason: 'malformed sample line' };
+  while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  let e = i;
+  while (e < n && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9) e++;
+  const valueText = text.slice(i, e);
+  if (valueText === '') return { ok: false, reason: 'malformed sample line' };
+  while (e < n && (text.charCodeAt(e) === 32 || text.charCodeAt(e) === 9)) e++;
+  let tsText: string | undefined;
+  if (e < n && text.charCodeAt(e) !== 35) {
+    let f = e;
+    while (f < n && text.charCodeAt(f) !== 32 && text.charCodeAt(f) !== 9) f++;
+    tsText = text.slice(e, f);
+    while (f < n && (text.charCodeAt(f) === 32 || text.charCodeAt(f) === 9)) f++;
+    if (f < n && text.charCodeAt(f) !== 35) return { ok: false, reason: 'malformed sample line' };
+  }
+  const value = parseValue(valueText);
+  if (Number.isNaN(value) && valueText !== 'NaN') return { ok: false, reason: `invalid sample value "${valueText.slice(0, 40)}"` };
+  let tMs: number | undefined;
+  if (tsText !== undefined) {
+    const ts = Number(tsText);
+    if (!Number.isFinite(ts)) return { ok: false, reason: `invalid timestamp "${tsText.slice(0, 40)}"` };
+    // OpenMetrics writes seconds, the Prometheus text format milliseconds
+    tMs = Math.round(Math.abs(ts) < 1e11 ? ts * 1000 : ts);
+  }
+  return { ok: true, value: { name, labelText, value, tMs } };
+}
+
+/** `{a="x",b="y\"z"}` to a record; undefined when malformed. */
+export function parseLabels(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  const re = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y;
+  const body = text.slice(1, -1);
+  re.lastIndex = 0;
+  while (re.lastIndex < body.length) {
+    const start = re.lastIndex;
+    const m = re.exec(body);
+    if (!m) return body.slice(start).trim() === '' ? out : undefined;
+    out[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  }
+  return out;
+}
+
+const SUFFIXES = /_(total|bucket|sum|count|created|gsum|gcount|info)$/;
+
+function createOpenMetricsHandler(ctx: FileContext): LineHandler {
+  const deriver = new MetricDeriver(ctx.sourceId, (t) => {
+    if (ctx.inKeptRange(t)) return true;
+    ctx.dropOutside();
+    return false;
+  });
+  const types = new Map<string, string>();
+  // per metric name: its family and declared type (a # TYPE line later in the file starts a new cache)
+  const names = new Map<string, { family: string; declared: string | undefined }>();
+  let labelsBad = false;
+  const parseLabelsOrFlag = (text: string): Record<string, string> => {
+    const l = parseLabels(text);
+    if (!l) labelsBad = true;
+    return l ?? {};
+  };
+  let openMetrics = false;
+  let eof = false;
+  let untimed = 0;
+  return {
+    line(text, lineNo) {
+      if (!text) return;
+      if (text.charCodeAt(0) === 35) {
+        if (text === '# EOF') {
+          eof = true;
+          openMetrics = true;
+          return;
+        }
+        const t = /^# (TYPE|UNIT) (\S+) (\S+)/.exec(text);
+        if (t?.[1] === 'TYPE') {
+          types.set(t[2]!, t[3]!);
+          names.clear();
+        }
+        if (t?.[1] === 'UNIT') openMetrics = true;
+        return;
+      }
+      if (eof) return ctx.bad(lineNo, 'line after # EOF', text);
+      const parsed = parseSampleLine(text);
+      if (!parsed.ok) return ctx.bad(lineNo, parsed.reason, text);
+      const s = parsed.value;
+      if (s.tMs === undefined) {
+        untimed++;
+        return;
+      }
+      ctx.report.records++;
+      ctx.seen(s.tMs);
+      let nameInfo = names.get(s.name);
+      if (!nameInfo) {
+        const family = types.has(s.name) ? s.name : s.name.replace(SUFFIXES, '');
+        nameInfo = { family, declared: types.get(s.name) ?? types.get(family) };
+        names.set(s.name, nameInfo);
+      }
+      labelsBad = false;
+      deriver.sample(s.name, s.labelText, parseLabelsOrFlag, s.value, s.tMs, nameInfo.declared, nameInfo.family);
+      if (labelsBad) ctx.bad(lineNo, 'malformed label set', text);
+    },
+    end() {
+      ctx.report.format = openMetrics ? 'openmetrics' : 'prometheus-text';
+      ctx.series.push(...deriver.finish(ctx.sourceId));
+      reportUnknown(ctx, deriver.unknownFamilies);
+      if (untimed > 0) ctx.limit(`${counted(untimed, 'sample', 'samples')} without a timestamp ${wasWere(untimed)} skipped (a single scrape cannot be placed in time)`);
+    },
+  };
+}
+
+export function reportUnknown(ctx: FileContext, families: Set<string>): void {
+  if (families.size === 0) return;
+  const names = [...families].sort();
+  const shown = names.slice(0, 10).join(', ');
+  ctx.report.message = `${names.length} ${names.length === 1 ? 'family' : 'families'} not in the catalogue: ${shown}${names.length > 10 ? ', …' : ''}`;
+}
+
+export const openMetricsParser: FormatParser = { zone: 'none', lines: createOpenMetricsHandler };
