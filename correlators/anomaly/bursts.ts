@@ -14,6 +14,23 @@ export interface FactRecord {
 }
 
 const GAP_MS = 90_000;
+
+/**
+ * For facts that state a duration: the value at which the line starts to matter and the value
+ * that counts as severe (ms). A 120 ms "apply request took too long" is etcd's routine warning
+ * (it logs above 100 ms); 1 s is an election timeout.
+ * @see https://etcd.io/docs/v3.5/faq/ (apply < 100 ms; heartbeat 100 ms, election 1 s)
+ */
+const VALUE_SCALE: Partial<Record<string, readonly [number, number]>> = {
+  'etcd-request-slow': [100, 1000],
+  'etcd-heartbeat-late': [100, 1000],
+  'etcd-wal-fsync-slow': [500, 2000],
+  'etcd-compaction': [500, 5000],
+  'etcd-clock-drift': [500, 3000],
+  'apiserver-latency-high': [500, 5000],
+  'client-throttling': [0, 2000],
+  'kubelet-slow': [1000, 5000],
+};
 const MAX_EVIDENCE = 6;
 
 function basisOf(r: LogRecord): ObservationBasis {
@@ -72,7 +89,12 @@ function foldBurst(items: FactRecord[], id: string): Observation {
   const host = hostOf(first);
   // evidence: the first lines, the peak, the last
   const pick = new Set<FactRecord>([...items.slice(0, MAX_EVIDENCE - 2), peak, items[items.length - 1]!]);
-  const valueStrength = Number.isFinite(peakValue) ? Math.min(0.3, peakValue / 5000) : 0;
+  const scale = VALUE_SCALE[first.fact.key];
+  const countPart = 0.12 * Math.log2(count + 1);
+  const strength =
+    scale && Number.isFinite(peakValue)
+      ? 0.15 + 0.6 * Math.min(1, Math.max(0, (peakValue - scale[0]) / (scale[1] - scale[0]))) + 0.5 * countPart
+      : 0.3 + countPart;
   const obs: Observation = {
     id,
     key: first.fact.key,
@@ -81,7 +103,7 @@ function foldBurst(items: FactRecord[], id: string): Observation {
     endMs: items[items.length - 1]!.atMs,
     peakMs: peak.atMs,
     count,
-    strength: Math.min(1, 0.3 + 0.12 * Math.log2(count + 1) + valueStrength),
+    strength: Math.min(1, strength),
     basis: basisOf(first.record),
     sourceId: first.record.sourceId,
     detail: `${count} × ${first.fact.key}${host ? ` on ${host}` : ''} in ${first.record.sourceId}${Number.isFinite(peakValue) ? `, up to ${Math.round(peakValue)} ms` : ''}`,

@@ -62,5 +62,5 @@ export const SERIES_RULES: readonly SeriesRule[] = [
   { metric: 'audit_5xx_ratio', key: 'apiserver-errors', direction: 'up', threshold: 0.02, severe: 0.3, factor: 3, minPoints: 1, unit: 'ratio', label: 'audit 5xx share', source: 'audit responseStatus.code >= 500' },
   { metric: 'audit_429_ratio', key: 'apiserver-throttling', direction: 'up', threshold: 0.02, severe: 0.3, factor: 3, minPoints: 1, unit: 'ratio', label: 'audit 429 share', source: 'audit responseStatus.code == 429' },
   { metric: 'audit_p99_latency_s', key: 'apiserver-latency-high', direction: 'up', threshold: 1, severe: 10, factor: 3, minPoints: 1, unit: 's', label: 'audit latency p99', source: 'stageTimestamp - requestReceivedTimestamp; API SLO 1 s' },
-  { metric: 'audit_list_per_s', key: 'apiserver-relist-storm', direction: 'up', threshold: 0.5, severe: 20, factor: 5, minPoints: 2, unit: '/s', label: 'LIST requests', source: 'LIST rate far over the window baseline' },
+  { metric: 'audit_list_per_s', key: 'apiserver-list-surge', direction: 'up', threshold: 0.5, severe: 20, factor: 5, minPoints: 2, unit: '/s', label: 'LIST requests', source: 'LIST rate far over the window baseline' },
 ];

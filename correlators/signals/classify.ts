@@ -47,11 +47,11 @@ const ETCD: Rule[] = [
  * @see https://github.com/kubernetes/kubernetes/issues/128509 (Handler timeout, retrying of unary invoker failed)
  */
 const APISERVER: Rule[] = [
-  { re: /database space exceeded/i, fact: () => ({ key: 'apiserver-etcd-nospace' }) },
-  { re: /etcdserver: leader changed/i, fact: () => ({ key: 'apiserver-leader-changed' }) },
+  { re: /database space exceeded/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'nospace' } }) },
+  { re: /etcdserver: leader changed/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'leader-changed' } }) },
   { re: /Failed calling webhook|failed calling webhook|admission webhook .* denied|context deadline exceeded.*webhook|webhook.*context deadline exceeded/i, fact: (r) => ({ key: 'admission-webhook-slow', detail: { webhook: webhookName(r.message) } }) },
-  { re: /etcdserver: request timed out|retrying of unary invoker failed|DeadlineExceeded desc = context deadline exceeded/i, fact: () => ({ key: 'apiserver-etcd-timeout' }) },
-  { re: /Handler timeout|timeout or abort while handling|post-timeout activity/i, fact: () => ({ key: 'apiserver-handler-timeout' }) },
+  { re: /etcdserver: request timed out|retrying of unary invoker failed|DeadlineExceeded desc = context deadline exceeded/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'timeout' } }) },
+  { re: /Handler timeout|timeout or abort while handling|post-timeout activity/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'handler-timeout' } }) },
   { re: /too old resource version|Terminating all watchers from cacher|Forcing watcher close due to unresponsiveness/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
   { re: /^Trace\[\d+\]:/, fact: (r) => traceFact(r) },
   { re: /^Version: v\d|external host was not specified|Serving securely on|"Starting Kubernetes API server"/i, fact: () => ({ key: 'apiserver-restart' }) },
@@ -136,7 +136,7 @@ function eventFact(r: LogRecord): Fact | undefined {
     default:
       break;
   }
-  if (/database space exceeded/i.test(msg)) return { key: 'apiserver-etcd-nospace' };
+  if (/database space exceeded/i.test(msg)) return { key: 'apiserver-errors', detail: { cls: 'nospace' } };
   if (/failed calling webhook/i.test(msg)) return { key: 'admission-webhook-slow', detail: { webhook: webhookName(msg) } };
   if (objectKind === 'Pod' && /Killing|Started/.test(reason) && /^kube-apiserver-/.test(objectName)) return { key: 'apiserver-restart', detail: { pod: objectName } };
   return undefined;
@@ -147,7 +147,7 @@ function traceFact(r: LogRecord): Fact | undefined {
   const m = /\(total time: (\d+(?:\.\d+)?)ms\)/.exec(r.message) ?? /\[(\d+(?:\.\d+)?(?:ms|s|m))\] \[[^\]]+\] END/.exec(r.message);
   const totalMs = m?.[1] !== undefined ? (m[0].includes('total time') ? Number(m[1]) : parseGoDurationMs(m[1])) : undefined;
   if (totalMs === undefined || totalMs < 500) return undefined;
-  if (/database space exceeded/.test(r.message)) return { key: 'apiserver-etcd-nospace', valueMs: totalMs };
+  if (/database space exceeded/.test(r.message)) return { key: 'apiserver-errors', valueMs: totalMs, detail: { cls: 'nospace' } };
   const verb = /verb:(\w+)/.exec(r.message)?.[1] ?? '';
   return { key: 'apiserver-latency-high', valueMs: totalMs, detail: { verb, etcd: /etcd3|Txn call/.test(r.message) ? 'yes' : 'no' } };
 }

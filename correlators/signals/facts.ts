@@ -12,10 +12,6 @@ export const CLUES = [
   'etcd-snapshot',
   'etcd-member-map',
   'apiserver-restart',
-  'apiserver-etcd-timeout',
-  'apiserver-etcd-nospace',
-  'apiserver-leader-changed',
-  'apiserver-handler-timeout',
   'lease-acquired',
   'node-status-update-failed',
   'node-ready',
@@ -28,6 +24,7 @@ export const CLUES = [
   'pod-scheduled',
   'rollout',
   'webhook-rejected',
+  'apiserver-list-surge',
 ] as const;
 export type Clue = (typeof CLUES)[number];
 

@@ -16,7 +16,7 @@ export const apiserverInflightSaturation: Mechanism = {
     { key: 'apiserver-latency-high', lagMs: [0, 60_000], because: 'queued requests wait for seats' },
     { key: 'apiserver-errors', lagMs: [0, 300_000], because: 'requests time out in the queue' },
   ],
-  explains: ['apiserver-throttling', 'apiserver-latency-high', 'apiserver-errors', 'apiserver-handler-timeout', 'admission-webhook-slow', 'etcd-request-slow'],
+  explains: ['apiserver-throttling', 'apiserver-list-surge', 'apiserver-latency-high', 'apiserver-errors', 'admission-webhook-slow', 'etcd-request-slow'],
   evaluate(ctx) {
     const thr = find(ctx, 'apiserver-throttling');
     if (thr.length === 0) return undefined;
@@ -24,6 +24,8 @@ export const apiserverInflightSaturation: Mechanism = {
     const lead = leadingHost(thr, ctx.topology.controlPlaneHosts);
     const host = lead?.host ?? ctx.topology.apiserverLogHost;
     const forClaims: { claim: string; obs?: Observation }[] = [{ claim: 'the API server rejects requests with 429 / its in-flight limit is reached', obs: strongest(thr) }];
+    const surge = find(ctx, 'apiserver-list-surge').filter((o) => o.startMs <= onsetMs + 60_000 && o.endMs >= onsetMs - 60_000);
+    if (surge.length) forClaims.push({ claim: 'LIST requests surge at the same time (a client listing without pagination)', obs: strongest(surge) });
     const agents = thr.flatMap((o) => o.tags['agent'] ?? []);
     if (agents.length) forClaims.push({ claim: `throttled clients: ${[...new Set(agents)].slice(0, 3).join(', ')}` });
     const against: { claim: string; obs?: Observation }[] = [];

@@ -5,8 +5,8 @@ import type { Assessment, MechanismContext } from '../types.js';
 import { clamp01, effectsAfter } from '../helpers.js';
 
 /** Damage an etcd-side cause does to the control plane (DOMAIN.md, stages 2-4). */
-export const ETCD_EFFECTS: readonly FactKey[] = ['etcd-request-slow', 'etcd-leader-election', 'apiserver-latency-high', 'apiserver-errors', 'controller-lease-lost', 'node-not-ready', 'apiserver-etcd-timeout', 'apiserver-handler-timeout'];
-export const API_EFFECTS: readonly FactKey[] = ['apiserver-latency-high', 'apiserver-errors', 'apiserver-throttling', 'apiserver-handler-timeout', 'controller-lease-lost'];
+export const ETCD_EFFECTS: readonly FactKey[] = ['etcd-request-slow', 'etcd-leader-election', 'apiserver-latency-high', 'apiserver-errors', 'controller-lease-lost', 'node-not-ready'];
+export const API_EFFECTS: readonly FactKey[] = ['apiserver-latency-high', 'apiserver-errors', 'apiserver-throttling', 'controller-lease-lost'];
 
 /** How much of the expected damage is there: distinct effect kinds seen after the onset, saturating at `full`. */
 export function effectShare(ctx: MechanismContext, keys: readonly FactKey[], onsetMs: number, afterMs: number, full = 3): { share: number; obs: Observation[] } {

@@ -33,7 +33,7 @@ export const etcdClockSkew: Mechanism = {
     { key: 'apiserver-errors', lagMs: [0, 300_000], because: '"etcdserver: leader changed" errors' },
     { key: 'controller-lease-lost', lagMs: [0, 300_000], because: 'lease renewals fail during the leader change' },
   ],
-  explains: ['etcd-clock-drift', 'etcd-leader-election', 'apiserver-latency-high', 'apiserver-errors', 'apiserver-leader-changed', 'controller-lease-lost', 'etcd-peer-rtt-high'],
+  explains: ['etcd-clock-drift', 'etcd-leader-election', 'apiserver-latency-high', 'apiserver-errors', 'controller-lease-lost', 'etcd-peer-rtt-high'],
   evaluate(ctx) {
     const drift = find(ctx, 'etcd-clock-drift');
     if (drift.length === 0) return undefined;
@@ -48,7 +48,7 @@ export const etcdClockSkew: Mechanism = {
     if (logs.length) forClaims.push({ claim: 'etcd peers report high clock drift', obs: strongest(logs) });
     if (metric.length) forClaims.push({ claim: `node clock offset is off${host ? ` on ${host}` : ''}`, obs: strongest(metric) });
     const dose = clamp01(Math.max(0, ...metric.map((o) => (o.peak ?? 0) / 1)) + (logs.length ? 0.6 : 0));
-    const eff = effectShare(ctx, ETCD_EFFECTS.concat(['apiserver-leader-changed']), onsetMs, 600_000);
+    const eff = effectShare(ctx, ETCD_EFFECTS, onsetMs, 600_000);
     const fit = combine({ root: clamp01(weight(roots) + (logs.length && metric.length ? 0.2 : 0)), dose, effects: eff.share, locality: host ? 0.9 : 0.4 });
     const missing: string[] = [];
     if (!ctx.coverage.metricIds.has('node_timex_offset_s')) missing.push('node_timex_offset_seconds (node_exporter timex collector) would show which clock moved');

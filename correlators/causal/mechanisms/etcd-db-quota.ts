@@ -18,10 +18,11 @@ export const etcdDbQuota: Mechanism = {
     { key: 'node-not-ready', lagMs: [0, 600_000], because: 'kubelets cannot post node status' },
     { key: 'pod-evicted', lagMs: [0, 900_000], because: 'NotReady nodes get their pods evicted' },
   ],
-  explains: ['etcd-db-space-exceeded', 'apiserver-etcd-nospace', 'apiserver-errors', 'controller-lease-lost', 'node-not-ready', 'pod-evicted', 'etcd-request-slow', 'node-status-update-failed'],
+  explains: ['etcd-db-space-exceeded', 'apiserver-errors', 'controller-lease-lost', 'node-not-ready', 'pod-evicted', 'etcd-request-slow', 'node-status-update-failed'],
   evaluate(ctx) {
     const space = find(ctx, 'etcd-db-space-exceeded');
-    const nospace = find(ctx, 'apiserver-etcd-nospace');
+    // bursts are folded per fact key and host, so refused writes are the apiserver-errors tagged nospace
+    const nospace: Observation[] = [];
     const auditNospace = find(ctx, 'apiserver-errors').filter((o) => (o.tags['cls'] ?? []).includes('nospace'));
     const roots: Observation[] = [...space, ...nospace, ...auditNospace];
     if (roots.length === 0) return undefined;

@@ -17,10 +17,12 @@ export const watchCacheRelistStorm: Mechanism = {
     { key: 'apiserver-latency-high', lagMs: [0, 60_000], because: 'the apiserver is busy serving LISTs' },
     { key: 'apiserver-throttling', lagMs: [0, 120_000], because: 'in-flight seats run out; 429s' },
   ],
-  explains: ['apiserver-relist-storm', 'apiserver-restart', 'etcd-request-slow', 'apiserver-latency-high', 'apiserver-throttling', 'apiserver-errors', 'admission-webhook-slow'],
+  explains: ['apiserver-relist-storm', 'apiserver-list-surge', 'apiserver-restart', 'etcd-request-slow', 'apiserver-latency-high', 'apiserver-throttling', 'apiserver-errors', 'admission-webhook-slow'],
   evaluate(ctx) {
     const storm = find(ctx, 'apiserver-relist-storm');
     if (storm.length === 0) return undefined;
+    // a LIST surge supports a relist storm, but one flooding client makes one too
+    const surge = find(ctx, 'apiserver-list-surge');
     // reflectors on many clients report it; one line is routine
     const reporters = new Set(storm.filter((o) => o.basis !== 'metric' && o.basis !== 'audit').map((o) => `${o.component}/${o.host ?? ''}`));
     const onsetMs = earliest(storm)!.startMs;
@@ -29,7 +31,7 @@ export const watchCacheRelistStorm: Mechanism = {
     const forClaims: { claim: string; obs?: Observation }[] = [{ claim: `watchers re-list (${reporters.size} clients report too old resource versions)`, obs: strongest(storm) }];
     if (restart.length) forClaims.push({ claim: `a kube-apiserver restarted just before${host ? ` (${host})` : ''}`, obs: strongest(restart) });
     const root = clamp01(weight(storm) * (reporters.size >= 3 ? 1 : 0.6) + (restart.length ? 0.25 : 0));
-    const dose = clamp01(reporters.size / 8 + 0.3 * weight(storm.filter((o) => o.basis === 'audit' || o.basis === 'metric')));
+    const dose = clamp01(reporters.size / 8 + 0.3 * weight([...storm.filter((o) => o.basis === 'audit' || o.basis === 'metric'), ...surge]));
     const eff = effectShare(ctx, ['etcd-request-slow', 'apiserver-latency-high', 'apiserver-throttling'], onsetMs, 300_000, 2);
     const against: { claim: string; obs?: Observation }[] = [];
     if (restart.length === 0) against.push({ claim: 'no apiserver restart or watch-cache reset seen before the relists' });

@@ -18,7 +18,7 @@ const CASES: { why: string; r: LogRecord; key: string | undefined; valueMs?: num
   { why: 'broken peer stream', r: rec('etcd', 'lost TCP streaming connection with remote peer', { 'remote-peer-id': 'abc' }), key: 'etcd-peer-rtt-high' },
   { why: 'NOSPACE alarm', r: rec('etcd', 'alarm raised', { alarm: 'NOSPACE' }), key: 'etcd-db-space-exceeded' },
   { why: 'routine info line says nothing', r: rec('etcd', 'compact tree index', { revision: 5 }), key: undefined },
-  { why: 'apiserver etcd timeout', r: rec('kube-apiserver', 'apiserver received an error that is not an metav1.Status: rpctypes.EtcdError{code:0xe, desc:"etcdserver: request timed out"}: etcdserver: request timed out'), key: 'apiserver-etcd-timeout' },
+  { why: 'apiserver etcd timeout', r: rec('kube-apiserver', 'apiserver received an error that is not an metav1.Status: rpctypes.EtcdError{code:0xe, desc:"etcdserver: request timed out"}: etcdserver: request timed out'), key: 'apiserver-errors' },
   { why: 'webhook failure', r: rec('kube-apiserver', 'Failed calling webhook, failing closed policy.example.com: failed calling webhook "policy.example.com": context deadline exceeded'), key: 'admission-webhook-slow' },
   { why: 'a fast trace is not latency', r: rec('kube-apiserver', 'Trace[1]: "List" url:/api/v1/pods,verb:LIST (09-May-2026 22:17:20.484) (total time: 120ms):'), key: undefined },
   { why: 'a slow trace is', r: rec('kube-apiserver', 'Trace[1]: "List" url:/api/v1/pods,verb:LIST (09-May-2026 22:17:20.484) (total time: 1390ms):'), key: 'apiserver-latency-high', valueMs: 1390 },
