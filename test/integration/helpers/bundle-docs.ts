@@ -1,0 +1,135 @@
+// Turns an incident bundle's files into the documents real shippers would have indexed, in the
+// shapes the presets expect: raw audit JSON, Filebeat/ECS audit, Fluent Bit container logs, and
+// Events from an event exporter. Test and benchmark data only: timestamps are resolved simply
+// (klog without a year takes the window's; journald local time is shifted by whole hours into
+// the window, as a systemd input would have sent UTC).
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+
+export interface BundleWindow { fromMs: number; toMs: number }
+
+export interface BundleDocs {
+  rawAudit: Record<string, unknown>[];
+  ecsAudit: Record<string, unknown>[];
+  logs: Record<string, unknown>[];
+  events: Record<string, unknown>[];
+  skippedLines: number;
+}
+
+export function readLabel(caseDir: string): { id: string; window: BundleWindow; rootCause: string; onsetMs: number; culprit?: { component?: string; host?: string } } {
+  const l = JSON.parse(readFileSync(path.join(caseDir, 'label.json'), 'utf8')) as { id: string; window: { from: string; to: string }; rootCause: string; onset?: string; culprit?: { component?: string; host?: string } };
+  const ms = (s: string): number => DateTime.fromISO(s, { zone: 'utc' }).toMillis();
+  return { id: l.id, window: { fromMs: ms(l.window.from), toMs: ms(l.window.to) }, rootCause: l.rootCause, onsetMs: l.onset ? ms(l.onset) : Number.NaN, ...(l.culprit ? { culprit: l.culprit } : {}) };
+}
+
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+}
+
+export function auditToEcs(ev: Record<string, unknown>): Record<string, unknown> {
+  return { '@timestamp': ev['stageTimestamp'], event: { kind: 'event', category: ['web'] }, kubernetes: { audit: ev } };
+}
+
+const KLOG_TIME = /^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d+)/;
+const JOURNALD = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\S+) ([\w.-]+)(?:\[\d+\])?: (.*)$/;
+
+function klogMs(text: string, year: number, offsetMs = 0): number | undefined {
+  const m = KLOG_TIME.exec(text);
+  if (!m) return undefined;
+  const frac = Number(`0.${m[6]}`) * 1000;
+  return Date.UTC(year, Number(m[1]) - 1, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) + Math.round(frac) - offsetMs;
+}
+
+/** Whole-hour offset that brings a local wall-clock time into the window (±14 h). */
+function hourOffset(localAsUtcMs: number, w: BundleWindow): number {
+  for (let h = 0; h <= 14; h++) {
+    for (const s of h === 0 ? [0] : [h, -h]) {
+      const t = localAsUtcMs - s * 3_600_000;
+      if (t >= w.fromMs - 3_600_000 && t <= w.toMs + 3_600_000) return s * 3_600_000;
+    }
+  }
+  return 0;
+}
+
+function logDoc(atMs: number, log: string, host: string | undefined, container: string, pod: string): Record<string, unknown> {
+  const k: Record<string, unknown> = { pod_name: pod, namespace_name: 'kube-system', container_name: container };
+  if (host) k['host'] = host;
+  return { '@timestamp': DateTime.fromMillis(atMs, { zone: 'utc' }).toISO(), log, stream: 'stderr', kubernetes: k };
+}
+
+export function readBundleDocs(bundleDir: string, w: BundleWindow): BundleDocs {
+  const out: BundleDocs = { rawAudit: [], ecsAudit: [], logs: [], events: [], skippedLines: 0 };
+  const year = DateTime.fromMillis(w.fromMs, { zone: 'utc' }).year;
+  const auditDir = path.join(bundleDir, 'audit');
+  if (existsSync(auditDir)) {
+    for (const f of readdirSync(auditDir).sort()) {
+      for (const l of lines(path.join(auditDir, f))) {
+        try {
+          const ev = JSON.parse(l) as Record<string, unknown>;
+          out.rawAudit.push(ev);
+          out.ecsAudit.push(auditToEcs(ev));
+        } catch {
+          out.skippedLines++;
+        }
+      }
+    }
+  }
+  const logDir = path.join(bundleDir, 'logs');
+  if (existsSync(logDir)) {
+    for (const f of readdirSync(logDir).sort()) {
+      const base = f.replace(/\.log$/, '');
+      const file = path.join(logDir, f);
+      if (base.startsWith('etcd')) {
+        const host = base.replace(/^etcd-?/, '') || undefined;
+        for (const l of lines(file)) {
+          try {
+            const ts = (JSON.parse(l) as { ts?: string }).ts;
+            const dt = ts ? DateTime.fromISO(ts, { zone: 'utc' }) : undefined;
+            if (dt?.isValid) out.logs.push(logDoc(dt.toMillis(), l, host, 'etcd', `etcd-${host ?? 'x'}`));
+            else out.skippedLines++;
+          } catch {
+            out.skippedLines++;
+          }
+        }
+      } else if (base.startsWith('kubelet')) {
+        const host = base.replace(/^kubelet-?/, '') || undefined;
+        let offset: number | undefined;
+        for (const l of lines(file)) {
+          const m = JOURNALD.exec(l);
+          const klog = m?.[8];
+          const t = klog ? klogMs(klog, year) : undefined;
+          if (!klog || t === undefined) { out.skippedLines++; continue; }
+          offset ??= hourOffset(t, w);
+          out.logs.push(logDoc(t - offset, klog, host ?? m?.[6], 'kubelet', `kubelet-${host ?? 'x'}`));
+        }
+      } else if (base.startsWith('coredns')) {
+        for (const l of lines(file)) {
+          const m = /^\[pod\/([^/]+)\/([^\]]+)\] (\S+) (.*)$/.exec(l);
+          const dt = m ? DateTime.fromISO(m[3]!, { zone: 'utc' }) : undefined;
+          if (!m || !dt?.isValid) { out.skippedLines++; continue; }
+          out.logs.push(logDoc(dt.toMillis(), m[4]!, undefined, 'coredns', m[1]!));
+        }
+      } else {
+        let prev: Record<string, unknown> | undefined;
+        for (const l of lines(file)) {
+          const t = klogMs(l, year);
+          if (t === undefined) {
+            // a continuation (Trace[...] lines): a multiline parser joins it to its record
+            if (prev) prev['log'] = `${String(prev['log'])}\n${l}`;
+            else out.skippedLines++;
+            continue;
+          }
+          prev = logDoc(t, l, undefined, base, base);
+          out.logs.push(prev);
+        }
+      }
+    }
+  }
+  const eventsFile = path.join(bundleDir, 'events.json');
+  if (existsSync(eventsFile)) {
+    const list = JSON.parse(readFileSync(eventsFile, 'utf8')) as { items?: Record<string, unknown>[] };
+    out.events.push(...(list.items ?? []));
+  }
+  return out;
+}
