@@ -9,7 +9,12 @@ export type ErrorCode =
   | 'RL_ERR_SOURCE_UNAVAILABLE'
   | 'RL_ERR_SOURCE_QUERY'
   | 'RL_ERR_CONFIG_INVALID'
-  | 'RL_ERR_TEMPLATE_INVALID';
+  | 'RL_ERR_TEMPLATE_INVALID'
+  | 'RL_ERR_AUTH_REQUIRED'
+  | 'RL_ERR_AUTH_FORBIDDEN'
+  | 'RL_ERR_LIMIT_BUSY'
+  | 'RL_ERR_LIMIT_TIME'
+  | 'RL_ERR_SERVER_UNAVAILABLE';
 
 /** Base class: keeps the `cause` and appends its message, so a log line tells the whole story. */
 export abstract class RootlineError extends Error {
@@ -57,4 +62,51 @@ export class TemplateError extends RootlineError {
   readonly code = 'RL_ERR_TEMPLATE_INVALID' as const;
 }
 
-export const ERROR_CLASSES = { InputError, NotFoundError, SourceUnavailableError, SourceQueryError, ConfigError, TemplateError };
+/** No access token, or one that is not configured: the message says how to send one. */
+export class AuthRequiredError extends RootlineError {
+  readonly code = 'RL_ERR_AUTH_REQUIRED' as const;
+}
+
+/** A valid token whose role does not allow this request (a read-only token on a write). */
+export class ForbiddenError extends RootlineError {
+  readonly code = 'RL_ERR_AUTH_FORBIDDEN' as const;
+}
+
+/** Too much work queued (analyses): the client should retry after `retryAfterS` seconds. */
+export class BusyError extends RootlineError {
+  readonly code = 'RL_ERR_LIMIT_BUSY' as const;
+  readonly retryAfterS: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterS?: number }) {
+    super(message, options);
+    this.retryAfterS = options?.retryAfterS ?? 1;
+  }
+}
+
+/** An analysis ran past its time budget and was cancelled. */
+export class TimeBudgetError extends RootlineError {
+  readonly code = 'RL_ERR_LIMIT_TIME' as const;
+}
+
+/** The server cannot take this now (shutting down, connection cap reached); retry after `retryAfterS` seconds. */
+export class ServerUnavailableError extends RootlineError {
+  readonly code = 'RL_ERR_SERVER_UNAVAILABLE' as const;
+  readonly retryAfterS: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterS?: number }) {
+    super(message, options);
+    this.retryAfterS = options?.retryAfterS ?? 5;
+  }
+}
+
+export const ERROR_CLASSES = {
+  InputError,
+  NotFoundError,
+  SourceUnavailableError,
+  SourceQueryError,
+  ConfigError,
+  TemplateError,
+  AuthRequiredError,
+  ForbiddenError,
+  BusyError,
+  TimeBudgetError,
+  ServerUnavailableError,
+};

@@ -10,6 +10,7 @@ import type { Hypothesis, Report } from './schema.js';
 import { buildContext, type AnalysisContext } from './context.js';
 import { buildChain, evidenceItems, iso } from './build-chain.js';
 import { buildImpact, buildSeries, buildTimeline } from './build-views.js';
+import { assessLostEvidence } from './lost-evidence.js';
 
 export interface AnalyzeOptions {
   /** Wall time of the analysis, passed in: correlators never read the clock. */
@@ -67,10 +68,17 @@ export function analyzeSignals(signals: SignalSet, options: AnalyzeOptions): Rep
     if (assessment && assessment.fit > 0.05) assessed.push({ mechanism, assessment });
   }
   const ranked = rankCandidates(assessed);
+  // A failed source is evidence nobody looked at: every answer is less sure, and says so.
+  const lost = assessLostEvidence(signals, ctx.coverage);
+  for (const c of ranked) c.confidence = Math.max(0.01, Math.round(c.confidence * lost.factor * 100) / 100);
   const top = ranked[0];
   const verdict = !top || top.score < NONE_THRESHOLD ? 'none' : top.confidence < INCONCLUSIVE_THRESHOLD ? 'inconclusive' : 'incident';
   const built = ranked.slice(0, 5).map((c) => toHypothesis(c, ctx));
   const hypotheses = built.map((b) => b.h);
+  if (hypotheses[0] && lost.missing.length > 0) {
+    hypotheses[0].missing.push(...lost.missing);
+    hypotheses[0].scores['coverage'] = lost.factor;
+  }
   if (verdict === 'inconclusive' && hypotheses[0]) hypotheses[0].missing.push(...missingSources(ctx));
   const lead = verdict === 'none' ? undefined : built[0];
   const chainObs = new Set(lead?.chainObs.map((o) => o.id) ?? []);
@@ -79,7 +87,11 @@ export function analyzeSignals(signals: SignalSet, options: AnalyzeOptions): Rep
   const detectionObs = lead ? lead.chainObs.filter((o) => o.basis === 'metric' || o.basis === 'iostat' || o.basis === 'audit').sort((a, b) => a.startMs - b.startMs)[0] ?? lead.chainObs[0] : undefined;
   const missing = missingSources(ctx);
   const dataQuality: Report['dataQuality'] = [
-    ...signals.sources.filter((s) => s.status !== 'ok' || s.badLines > 0).map((s) => ({ sourceId: s.sourceId, status: s.status, message: s.message ?? `${s.badLines} malformed lines of ${s.lines}` })),
+    ...signals.sources.filter((s) => s.status !== 'ok' || s.badLines > 0).map((s) => {
+      const message = s.message ?? `${s.badLines} malformed lines of ${s.lines}`;
+      const note = lost.notes.get(s.sourceId);
+      return { sourceId: s.sourceId, status: s.status, message: note ? `${message} (${note})` : message };
+    }),
     ...missing.map((m) => ({ sourceId: 'coverage', status: 'unknown' as const, message: m })),
   ];
   const h0 = hypotheses[0];

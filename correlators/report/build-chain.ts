@@ -29,7 +29,8 @@ export function buildChain(mech: Mechanism, a: Assessment, observations: Observa
   const picked: { step: number; obs: Observation; symptom: Symptom }[] = [];
   for (const [i, step] of mech.chain.entries()) {
     if (!(SYMPTOMS as readonly string[]).includes(step.key)) continue;
-    const lo = i === 0 ? a.onsetMs - 60_000 : a.onsetMs - BEFORE_MS + step.lagMs[0];
+    // the root link may have been first seen a while before the onset (a warning level crossed)
+    const lo = i === 0 ? a.onsetMs - 600_000 : a.onsetMs - BEFORE_MS + step.lagMs[0];
     const hi = a.onsetMs + (i === 0 ? 60_000 : step.lagMs[1]);
     const cands = (i === 0 ? a.roots.filter((o) => o.key === step.key) : observations.filter((o) => o.key === step.key)).filter((o) => o.startMs >= lo && o.startMs <= hi);
     if (cands.length === 0) continue;
@@ -46,7 +47,7 @@ export function buildChain(mech: Mechanism, a: Assessment, observations: Observa
   const links: ChainLink[] = [];
   let prev: number | undefined;
   for (const p of ordered) {
-    const at = Math.max(p.obs.startMs, p === root ? p.obs.startMs : a.onsetMs);
+    const at = p === root ? Math.max(p.obs.startMs, Math.min(a.onsetMs, p.obs.endMs)) : Math.max(p.obs.startMs, a.onsetMs);
     const link: ChainLink = {
       symptom: p.symptom,
       at: iso(at),

@@ -5,7 +5,7 @@
 import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
 import { classifyLog } from '../signals/index.js';
 import { auditFact, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
-import { estimateOffsets, type AnchorFact, type SourceOffset } from '../clock/index.js';
+import { estimateOffsets, factTrainEdges, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
 const AUDIT_BIN_MS = 15_000;
@@ -47,6 +47,53 @@ function anchorsOf(facts: FactRecord[], observations: Observation[]): AnchorFact
     }
   }
   void observations;
+  return out;
+}
+
+/** Fact kinds written at one instant cluster-wide, so members' and metrics' copies pair without a host. */
+const CLUSTER_WIDE = new Set(['etcd-leader-election', 'controller-lease-lost', 'apiserver-errors']);
+/** Metric episodes that mark a moment precisely enough (one scrape) to pair with log lines. */
+const METRIC_MOMENTS = new Set(['etcd-leader-election', 'node-not-ready', 'controller-lease-lost']);
+
+function timedFacts(facts: FactRecord[], metricObs: Observation[]): TimedFact[] {
+  const out: TimedFact[] = [];
+  for (const f of facts) {
+    const node = f.fact.detail?.['node'];
+    const host = CLUSTER_WIDE.has(f.fact.key) ? '' : (node && (f.record.component === 'events' || f.record.component === 'kube-controller-manager') ? node : f.record.host) ?? '';
+    out.push({ sourceId: f.record.sourceId, group: `${f.fact.key}|${host}`, atMs: f.record.atMs, precisionMs: 0 });
+  }
+  for (const o of metricObs) {
+    if (!METRIC_MOMENTS.has(o.key)) continue;
+    const host = CLUSTER_WIDE.has(o.key) ? '' : o.host ?? '';
+    // the episode start is already half a scrape before the first point past the threshold
+    out.push({ sourceId: o.sourceId, group: `${o.key}|${host}`, atMs: o.startMs, precisionMs: 7_500 });
+  }
+  return out;
+}
+
+/** iostat and node_exporter measure the same disk and CPU: correlate their series per host. */
+function seriesEdges(series: Series[]): OffsetEdge[] {
+  const out: OffsetEdge[] = [];
+  const centred = (s: Series) => {
+    const step = s.t.length > 1 ? (s.t[s.t.length - 1]! - s.t[0]!) / (s.t.length - 1) : 0;
+    return { sourceId: s.sourceId, t: s.t.map((x) => x - step / 2), v: s.v };
+  };
+  for (const metric of ['node_disk_util_ratio', 'node_cpu_idle_ratio']) {
+    const list = series.filter((s) => s.metric === metric && s.host && s.t.length > 20);
+    const seen = new Set<string>();
+    for (const a of list) {
+      for (const b of list) {
+        if (a.sourceId >= b.sourceId || a.host !== b.host) continue;
+        const k = `${a.sourceId}|${b.sourceId}`;
+        if (seen.has(k)) continue;
+        const e = seriesLagEdge(centred(a), centred(b), `${metric} ${a.host}`);
+        if (e) {
+          seen.add(k);
+          out.push(e);
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -139,13 +186,31 @@ export function buildContext(signals: SignalSet): AnalysisContext {
       if (fact) raw.push({ fact, record: auditRecord(agg.sourceId, s), atMs: s.atMs });
     }
   }
-  const sourceIds = [...new Set([...signals.sources.map((s) => s.sourceId), ...signals.series.map((s) => s.sourceId), ...signals.audit.map((a) => a.sourceId)])].sort();
-  const offsets = estimateOffsets(anchorsOf(raw, []), sourceIds, pickReference(signals));
+  // every stamping clock: a server source's log records may come from many (one per host and container)
+  const sourceIds = [...new Set([...signals.sources.map((s) => s.sourceId), ...signals.series.map((s) => s.sourceId), ...signals.audit.map((a) => a.sourceId), ...signals.logs.map((r) => r.sourceId)])].sort();
+  const allSeries = [...signals.series, ...deriveSeries(signals.series), ...signals.audit.flatMap((a) => deriveAuditSeries(a, AUDIT_BIN_MS))];
+  // metric moments at face value (metrics are the reference clock when present)
+  const metricMoments = detectSeriesObservations(allSeries.filter((s) => s.metric === 'etcd_leader_changes_per_s' || s.metric === 'node_ready' || s.metric === 'leader_election_master'), SERIES_RULES, () => 0);
+  // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
+  // its threshold, the first slow fdatasync line). Only as precise as a scrape and the sources'
+  // thresholds, so they count only where they show a skew larger than that.
+  const rough = [...detectBursts(raw.map((f) => ({ ...f, atMs: f.record.atMs }))), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0)];
+  const starts: TimedFact[] = rough.map((o) => ({
+    sourceId: o.sourceId,
+    group: `${o.key}|${CLUSTER_WIDE.has(o.key) ? '' : o.host ?? ''}`,
+    atMs: o.startMs,
+    precisionMs: o.basis === 'metric' ? 7_500 : o.basis === 'iostat' || o.basis === 'audit' ? 2_500 : 1_000,
+  }));
+  const edges = [
+    ...factTrainEdges(timedFacts(raw, metricMoments)),
+    ...seriesEdges(signals.series),
+    ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
+  ];
+  const offsets = estimateOffsets(anchorsOf(raw, []), sourceIds, pickReference(signals), 1, edges);
   const offsetMap = new Map(offsets.map((o) => [o.sourceId, o.offsetMs]));
   const offsetOf = (id: string) => offsetMap.get(id) ?? 0;
   const facts = raw.map((f) => ({ ...f, atMs: f.atMs + offsetOf(f.record.sourceId) })).filter((f) => f.atMs >= signals.window.fromMs - CONTEXT_BEFORE_MS && f.atMs <= signals.window.toMs);
-  const series = [...signals.series, ...deriveSeries(signals.series), ...signals.audit.flatMap((a) => deriveAuditSeries(a, AUDIT_BIN_MS))];
-  const inWindow = series.map((s) => {
+  const inWindow = allSeries.map((s) => {
     const t: number[] = [];
     const v: number[] = [];
     for (let i = 0; i < s.t.length; i++) {

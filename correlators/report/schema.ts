@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { componentSchema, rootCauseSchema, symptomSchema, verdictSchema } from '../signals/vocabulary.js';
-import { evidenceRefSchema } from '../signals/types.js';
+import { EVIDENCE_KINDS, evidenceRefSchema } from '../signals/types.js';
 
 const isoSchema = z.string().describe('ISO-8601 UTC timestamp');
 
@@ -114,6 +114,7 @@ export const sourceStatusSchema = z.object({
   zone: z.string().optional(),
   zoneReason: z.string().optional(),
   limits: z.array(z.string()).optional(),
+  evidence: z.array(z.enum(EVIDENCE_KINDS)).optional(),
 });
 
 export const impactSchema = z.object({

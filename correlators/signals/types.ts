@@ -126,6 +126,10 @@ export interface BadLine {
   excerpt: string;
 }
 
+/** Kinds of evidence a server-backed source carries: what its failure leaves out of an analysis. */
+export const EVIDENCE_KINDS = ['metrics', 'audit', 'logs', 'events'] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
 /** What one source (a file, a server) contributed and what went wrong with it. */
 export interface SourceReport {
   sourceId: string;
@@ -146,6 +150,8 @@ export interface SourceReport {
   zoneReason?: string;
   /** Limits that were hit (line too long, sample cap, ...), stated for the user. */
   limits?: string[];
+  /** What this source should have given (set by server-backed sources), so a failure names what is missing. */
+  evidence?: EvidenceKind[];
 }
 
 /** Everything the sources produced for one window: the input of the correlators. */

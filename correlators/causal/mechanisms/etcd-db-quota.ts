@@ -5,7 +5,7 @@
  */
 import type { Mechanism } from '../types.js';
 import type { Observation } from '../../anomaly/index.js';
-import { find, weight, earliest, clamp01, strongest } from '../helpers.js';
+import { find, weight, clamp01, strongest } from '../helpers.js';
 import { assessment, combine, effectShare } from './common.js';
 
 export const etcdDbQuota: Mechanism = {
@@ -26,7 +26,10 @@ export const etcdDbQuota: Mechanism = {
     const auditNospace = find(ctx, 'apiserver-errors').filter((o) => (o.tags['cls'] ?? []).includes('nospace'));
     const roots: Observation[] = [...space, ...nospace, ...auditNospace];
     if (roots.length === 0) return undefined;
-    const onsetMs = earliest(space.length ? space : roots)!.startMs;
+    // the incident starts when the quota is reached (alarm, refused writes), not when the db
+    // crossed the 95 % warning level: for the size/quota series that is its peak
+    const reached = roots.map((o) => (o.basis === 'metric' ? o.peakMs : o.startMs));
+    const onsetMs = Math.min(...reached);
     const forClaims: { claim: string; obs?: Observation }[] = [];
     if (space.length) forClaims.push({ claim: 'etcd raised the NOSPACE alarm / the db reached its quota', obs: strongest(space) });
     if (nospace.length || auditNospace.length) forClaims.push({ claim: 'writes fail with "mvcc: database space exceeded"', obs: strongest([...nospace, ...auditNospace]) });

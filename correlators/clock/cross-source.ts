@@ -1,0 +1,166 @@
+/**
+ * Offsets between sources from what both of them saw, when no exact join key exists:
+ *
+ * - fact trains: the same fact kind on the same host written by two sources (API errors in the
+ *   audit log and in the apiserver log; image pull failures in Events and in the kubelet journal;
+ *   a leader change in etcd's log and in its metrics). Every pair of times closer than the skew
+ *   bound votes for their difference; the offset is the mode of those votes (a kernel of the
+ *   sources' precision), accepted when it is clearly peaked and backed by several pairs.
+ * - series: the same quantity measured by two collectors (iostat %util and node_exporter's
+ *   io_time rate for one disk): the lag with the best correlation, when the correlation is strong.
+ *
+ * Each estimate is an edge `offset(b -> a)`: add it to b's times to put them on a's clock.
+ */
+export interface TimedFact {
+  sourceId: string;
+  /** Fact kind and host: only equal groups are compared. */
+  group: string;
+  atMs: number;
+  /** How precisely the time is known, ms (a log line: ~0; a 15 s scrape: 7 500). */
+  precisionMs: number;
+}
+
+export interface OffsetEdge {
+  a: string;
+  b: string;
+  /** Add to b's times to put them on a's clock. */
+  offsetMs: number;
+  support: number;
+  method: string;
+}
+
+const MAX_SKEW_MS = 60_000;
+const MAX_PER_GROUP = 400;
+
+export function factTrainEdges(facts: TimedFact[], opts: { minSupport?: number; minAbsOffsetMs?: number; label?: string } = {}): OffsetEdge[] {
+  // source -> group -> sorted times (capped: an evenly spread sample keeps the shape)
+  const by = new Map<string, Map<string, { t: number[]; p: number }>>();
+  for (const f of facts) {
+    const g = by.get(f.sourceId) ?? new Map<string, { t: number[]; p: number }>();
+    const e = g.get(f.group) ?? { t: [], p: f.precisionMs };
+    e.t.push(f.atMs);
+    e.p = Math.max(e.p, f.precisionMs);
+    g.set(f.group, e);
+    by.set(f.sourceId, g);
+  }
+  for (const g of by.values()) {
+    for (const e of g.values()) {
+      e.t.sort((x, y) => x - y);
+      if (e.t.length > MAX_PER_GROUP) {
+        const step = e.t.length / MAX_PER_GROUP;
+        e.t = Array.from({ length: MAX_PER_GROUP }, (_, i) => e.t[Math.floor(i * step)]!);
+      }
+    }
+  }
+  const ids = [...by.keys()].sort();
+  const edges: OffsetEdge[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    for (let j = i + 1; j < ids.length; j++) {
+      const A = by.get(ids[i]!)!;
+      const B = by.get(ids[j]!)!;
+      const votes: { d: number; w: number; a: number }[] = [];
+      let kernel = 1000;
+      const groups: string[] = [];
+      for (const [group, ea] of A) {
+        const eb = B.get(group);
+        if (!eb) continue;
+        groups.push(group.split('|')[0]!);
+        kernel = Math.max(kernel, ea.p + eb.p);
+        // each time of a votes for the differences to b's times within the bound, weight 1 per a-time
+        let lo = 0;
+        for (const [k, ta] of ea.t.entries()) {
+          while (lo < eb.t.length && eb.t[lo]! < ta - MAX_SKEW_MS) lo++;
+          const near: number[] = [];
+          for (let m = lo; m < eb.t.length && eb.t[m]! <= ta + MAX_SKEW_MS; m++) near.push(ta - eb.t[m]!);
+          for (const d of near) votes.push({ d, w: 1 / near.length, a: k + group.length * 1e6 });
+        }
+      }
+      if (votes.length < 2) continue;
+      const best = modeOf(votes, kernel, opts.minSupport ?? 2);
+      if (!best || Math.abs(best.d) < (opts.minAbsOffsetMs ?? 0)) continue;
+      edges.push({ a: ids[i]!, b: ids[j]!, offsetMs: Math.round(best.d), support: best.support, method: `${best.support} shared ${[...new Set(groups)].slice(0, 3).join(', ')} ${opts.label ?? 'events'}` });
+    }
+  }
+  return edges;
+}
+
+/** The densest difference (kernel-wide window), if it is clearly ahead of the runner-up elsewhere. */
+function modeOf(votes: { d: number; w: number; a: number }[], kernel: number, minSupport: number): { d: number; support: number } | undefined {
+  votes.sort((x, y) => x.d - y.d);
+  const score = (center: number) => {
+    let s = 0;
+    const who = new Set<number>();
+    for (const v of votes) {
+      if (v.d < center - kernel) continue;
+      if (v.d > center + kernel) break;
+      s += v.w;
+      who.add(v.a);
+    }
+    return { s, n: who.size };
+  };
+  let best = { d: 0, s: -1, n: 0 };
+  for (const v of votes) {
+    const sc = score(v.d);
+    if (sc.s > best.s + 1e-9) best = { d: v.d, s: sc.s, n: sc.n };
+  }
+  // refine: mean of the votes in the window
+  const inWin = votes.filter((v) => Math.abs(v.d - best.d) <= kernel);
+  const center = inWin.reduce((a, v) => a + v.d * v.w, 0) / inWin.reduce((a, v) => a + v.w, 0);
+  let runnerUp = 0;
+  for (const v of votes) if (Math.abs(v.d - center) > 3 * kernel) runnerUp = Math.max(runnerUp, score(v.d).s);
+  const support = score(center).n;
+  if (support < minSupport || best.s < 1.5 * runnerUp) return undefined;
+  return { d: center, support };
+}
+
+/** Two series of one quantity: the lag (added to b) with the best Pearson correlation. */
+export function seriesLagEdge(a: { sourceId: string; t: number[]; v: number[] }, b: { sourceId: string; t: number[]; v: number[] }, label: string): OffsetEdge | undefined {
+  const from = Math.max(a.t[0] ?? Infinity, b.t[0] ?? Infinity) + MAX_SKEW_MS;
+  const to = Math.min(a.t.at(-1) ?? -Infinity, b.t.at(-1) ?? -Infinity) - MAX_SKEW_MS;
+  if (!(to - from > 5 * 60_000)) return undefined;
+  const stepMs = 1000;
+  const grid: number[] = [];
+  for (let t = from; t <= to; t += stepMs) grid.push(t);
+  const va = grid.map((t) => interp(a, t));
+  let bestLag = 0;
+  let bestR = -1;
+  for (let lag = -MAX_SKEW_MS; lag <= MAX_SKEW_MS; lag += stepMs) {
+    const vb = grid.map((t) => interp(b, t - lag));
+    const r = pearson(va, vb);
+    if (r > bestR) {
+      bestR = r;
+      bestLag = lag;
+    }
+  }
+  // weak correlation means nothing happened that both saw: no estimate
+  if (bestR < 0.8) return undefined;
+  return { a: a.sourceId, b: b.sourceId, offsetMs: bestLag, support: 3, method: `${label} series correlate at r=${bestR.toFixed(2)}` };
+}
+
+function interp(s: { t: number[]; v: number[] }, t: number): number {
+  let lo = 0;
+  let hi = s.t.length - 1;
+  if (t <= s.t[0]!) return s.v[0]!;
+  if (t >= s.t[hi]!) return s.v[hi]!;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (s.t[mid]! <= t) lo = mid;
+    else hi = mid;
+  }
+  const f = (t - s.t[lo]!) / (s.t[hi]! - s.t[lo]!);
+  return s.v[lo]! + f * (s.v[hi]! - s.v[lo]!);
+}
+
+function pearson(x: number[], y: number[]): number {
+  let n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i]!, b = y[i]!;
+    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    n++; sx += a; sy += b; sxx += a * a; syy += b * b; sxy += a * b;
+  }
+  if (n < 30) return -1;
+  const cov = sxy - (sx * sy) / n;
+  const vx = sxx - (sx * sx) / n;
+  const vy = syy - (sy * sy) / n;
+  return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : -1;
+}
