@@ -15,10 +15,12 @@ test('offsets chain from the reference across shared events', () => {
   ];
   const out = estimateOffsets(anchors, ['events', 'kcm', 'metrics', 'lonely'], 'metrics');
   const by = Object.fromEntries(out.map((o) => [o.sourceId, o]));
-  assert.equal(by['metrics']!.offsetMs, 0);
-  assert.equal(by['kcm']!.offsetMs, -12_000);
-  // events relative to metrics directly: 100 - 107 = -7 s
-  assert.equal(by['events']!.offsetMs, -7_000);
+  // relative to metrics: kcm -12 s; events directly 100 - 107 = -7 s
+  assert.equal(by['kcm']!.offsetMs - by['metrics']!.offsetMs, -12_000);
+  assert.equal(by['events']!.offsetMs - by['metrics']!.offsetMs, -7_000);
+  // the common frame is the median of the three aligned clocks (events), not the reference's
+  assert.equal(by['events']!.offsetMs, 0);
+  assert.match(by['kcm']!.method, /median of 3 aligned clocks/);
   assert.equal(by['lonely']!.offsetMs, 0);
   assert.equal(by['lonely']!.anchors, 0);
 });
