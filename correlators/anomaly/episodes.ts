@@ -42,8 +42,10 @@ function stepOf(t: number[]): number {
 export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, idPrefix: string): Observation[] {
   const finite = s.v.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (finite.length < 3) return [];
-  const baseline = quantile(finite, 0.35);
   const up = rule.direction === 'up';
+  // the normal level: a low quantile for "too high" rules, a high one for "too low" rules, so an
+  // incident covering up to two thirds of the window does not drag the baseline along
+  const baseline = quantile(finite, up ? 0.35 : 0.65);
   let limit = rule.threshold;
   if (rule.factor > 0 && Number.isFinite(baseline)) limit = up ? Math.max(limit, baseline * rule.factor) : Math.min(limit, baseline / rule.factor);
   const past = (v: number) => Number.isFinite(v) && (up ? v > limit : v < limit);
@@ -72,8 +74,13 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
       const reach = span > 0 ? Math.min(1, Math.max(0, (up ? peak - limit : limit - peak) / span)) : 1;
       const sustain = Math.min(1, idx.length / 8);
       const strength = Math.min(1, 0.25 + 0.5 * reach + 0.25 * sustain);
+      // walk back along a ramp to where the series left its normal band (a leak, a filling disk):
+      // the cause began there, not where the alert threshold happened to be crossed
+      const band = baseline + (limit - baseline) * 0.2;
+      let k0 = i;
+      while (k0 > 0 && Number.isFinite(s.v[k0 - 1]!) && (up ? s.v[k0 - 1]! > band : s.v[k0 - 1]! < band) && s.t[i]! - s.t[k0 - 1]! <= 30 * 60_000) k0--;
       // a point summarises the interval before it (rates, quantiles over the scrape interval)
-      const startMs = s.t[i]! - step / 2 + offsetMs;
+      const startMs = s.t[k0]! - step / 2 + offsetMs;
       const host = s.host;
       const where = host ? ` on ${host}` : '';
       const obs: Observation = {
