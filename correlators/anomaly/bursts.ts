@@ -49,15 +49,26 @@ function hostOf(fr: FactRecord): string | undefined {
 }
 
 export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[] {
-  const groups = new Map<string, FactRecord[]>();
+  // groups by fact key, host and basis, in order of first appearance; nested maps look up strings
+  // the records already hold instead of hashing a new composite key per fact
+  const index = new Map<string, Map<string, Partial<Record<ObservationBasis, FactRecord[]>>>>();
+  const groups: FactRecord[][] = [];
   for (const fr of facts) {
-    const k = `${fr.fact.key}|${hostOf(fr) ?? ''}|${basisOf(fr.record)}`;
-    const list = groups.get(k) ?? [];
+    let byHost = index.get(fr.fact.key);
+    if (!byHost) index.set(fr.fact.key, (byHost = new Map()));
+    const host = hostOf(fr) ?? '';
+    let byBasis = byHost.get(host);
+    if (!byBasis) byHost.set(host, (byBasis = {}));
+    const basis = basisOf(fr.record);
+    let list = byBasis[basis];
+    if (!list) {
+      list = byBasis[basis] = [];
+      groups.push(list);
+    }
     list.push(fr);
-    groups.set(k, list);
   }
   const out: Observation[] = [];
-  for (const list of groups.values()) {
+  for (const list of groups) {
     list.sort((a, b) => a.atMs - b.atMs);
     let start = 0;
     for (let i = 1; i <= list.length; i++) {

@@ -39,17 +39,94 @@ function stepOf(t: number[]): number {
   return d[Math.floor(d.length / 2)]!;
 }
 
-export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, idPrefix: string): Observation[] {
-  const finite = s.v.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (finite.length < 3) return [];
+/** Exchanges a[i] and a[j]. */
+function swap(a: Float64Array, i: number, j: number): void {
+  const x = a[i]!;
+  a[i] = a[j]!;
+  a[j] = x;
+}
+
+/**
+ * Moves the k-th smallest of a[0..n) to a[k], smaller ones before it and larger ones after
+ * (Hoare's selection with a median-of-three pivot: O(n), duplicates split evenly).
+ * @see Press et al., Numerical Recipes in C, 2nd ed., §8.5 `select`
+ */
+function select(a: Float64Array, k: number): void {
+  let l = 0;
+  let ir = a.length - 1;
+  for (;;) {
+    if (ir <= l + 1) {
+      if (ir === l + 1 && a[ir]! < a[l]!) swap(a, l, ir);
+      return;
+    }
+    const mid = (l + ir) >> 1;
+    swap(a, mid, l + 1);
+    if (a[l]! > a[ir]!) swap(a, l, ir);
+    if (a[l + 1]! > a[ir]!) swap(a, l + 1, ir);
+    if (a[l]! > a[l + 1]!) swap(a, l, l + 1);
+    let i = l + 1;
+    let j = ir;
+    const pivot = a[l + 1]!;
+    for (;;) {
+      do i++;
+      while (a[i]! < pivot);
+      do j--;
+      while (a[j]! > pivot);
+      if (j < i) break;
+      swap(a, i, j);
+    }
+    a[l + 1] = a[j]!;
+    a[j] = pivot;
+    if (j >= k) ir = j - 1;
+    if (j <= k) l = i;
+  }
+}
+
+/**
+ * {@link quantile} of a series' finite values without sorting them: the two order statistics it
+ * interpolates between are selected in O(n). Rules of both directions share one instance.
+ */
+class FiniteQuantiles {
+  private readonly values: Float64Array;
+  private readonly cache = new Map<number, number>();
+
+  constructor(v: number[]) {
+    this.values = Float64Array.from(v.filter((x) => Number.isFinite(x)));
+  }
+
+  get count(): number {
+    return this.values.length;
+  }
+
+  at(q: number): number {
+    const hit = this.cache.get(q);
+    if (hit !== undefined) return hit;
+    const a = this.values;
+    const pos = (a.length - 1) * q;
+    const lo = Math.floor(pos);
+    select(a, lo);
+    const low = a[lo]!;
+    // the next order statistic is the smallest of those after lo
+    let high = low;
+    if (Math.ceil(pos) > lo) {
+      high = Infinity;
+      for (let i = lo + 1; i < a.length; i++) if (a[i]! < high) high = a[i]!;
+    }
+    const value = low + (high - low) * (pos - lo);
+    this.cache.set(q, value);
+    return value;
+  }
+}
+
+export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, idPrefix: string, finite: FiniteQuantiles = new FiniteQuantiles(s.v), step: number = stepOf(s.t)): Observation[] {
+  if (finite.count < 3) return [];
   const up = rule.direction === 'up';
   // the normal level: a low quantile for "too high" rules, a high one for "too low" rules, so an
   // incident covering up to two thirds of the window does not drag the baseline along
-  const baseline = quantile(finite, up ? 0.35 : 0.65);
+  const baseline = finite.at(up ? 0.35 : 0.65);
   let limit = rule.threshold;
   if (rule.factor > 0 && Number.isFinite(baseline)) limit = up ? Math.max(limit, baseline * rule.factor) : Math.min(limit, baseline / rule.factor);
   const past = (v: number) => Number.isFinite(v) && (up ? v > limit : v < limit);
-  const step = stepOf(s.t);
   const out: Observation[] = [];
   let i = 0;
   while (i < s.t.length) {
@@ -122,10 +199,17 @@ export function detectSeriesObservations(series: Series[], rules: readonly Serie
   const out: Observation[] = [];
   let n = 0;
   for (const s of series) {
+    // baseline and step once per series, shared by its rules
+    let finite: FiniteQuantiles | undefined;
+    let step = 0;
     for (const rule of rules) {
       if (rule.metric !== s.metric) continue;
       if (rule.match && !Object.entries(rule.match).every(([k, v]) => s.labels[k] === v)) continue;
-      out.push(...detectEpisodes(s, rule, offsetOf(s.sourceId), `s${n++}`));
+      if (!finite) {
+        finite = new FiniteQuantiles(s.v);
+        step = stepOf(s.t);
+      }
+      out.push(...detectEpisodes(s, rule, offsetOf(s.sourceId), `s${n++}`, finite, step));
     }
   }
   return out;

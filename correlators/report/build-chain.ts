@@ -27,12 +27,17 @@ export interface BuiltChain {
 export function buildChain(mech: Mechanism, a: Assessment, observations: Observation[]): BuiltChain {
   const host = a.culprit?.host;
   const picked: { step: number; obs: Observation; symptom: Symptom }[] = [];
+  const chainKeys = new Set<string>(mech.chain.map((c) => c.key));
   for (const [i, step] of mech.chain.entries()) {
     if (!(SYMPTOMS as readonly string[]).includes(step.key)) continue;
     // the root link may have been first seen a while before the onset (a warning level crossed)
     const lo = i === 0 ? a.onsetMs - 600_000 : a.onsetMs - BEFORE_MS + step.lagMs[0];
     const hi = a.onsetMs + (i === 0 ? 60_000 : step.lagMs[1]);
-    const cands = (i === 0 ? a.roots.filter((o) => o.key === step.key) : observations.filter((o) => o.key === step.key)).filter((o) => o.startMs >= lo && o.startMs <= hi);
+    let pool = i === 0 ? a.roots.filter((o) => o.key === step.key) : observations.filter((o) => o.key === step.key);
+    // roots that are clues, not symptoms (a 6 s compaction, a defrag) are the evidence of the root
+    // symptom when nothing measured it directly
+    if (i === 0 && pool.length === 0 && !a.roots.some((o) => chainKeys.has(o.key))) pool = a.roots;
+    const cands = pool.filter((o) => o.startMs >= lo && o.startMs <= hi);
     if (cands.length === 0) continue;
     // prefer the culprit host, then hostless cluster-wide evidence, then the earliest
     const rank = (o: Observation) => (host && o.host === host ? 0 : o.host === undefined ? 1 : 2);
@@ -45,9 +50,11 @@ export function buildChain(mech: Mechanism, a: Assessment, observations: Observa
   const rest = picked.filter((p) => p !== root).sort((x, y) => Math.max(x.obs.startMs, a.onsetMs) - Math.max(y.obs.startMs, a.onsetMs) || x.step - y.step);
   const ordered = root ? [root, ...rest] : rest;
   const links: ChainLink[] = [];
+  const rootAt = root ? Math.max(root.obs.startMs, Math.min(a.onsetMs, root.obs.endMs)) : a.onsetMs;
   let prev: number | undefined;
   for (const p of ordered) {
-    const at = p === root ? Math.max(p.obs.startMs, Math.min(a.onsetMs, p.obs.endMs)) : Math.max(p.obs.startMs, a.onsetMs);
+    // effects never precede the cause: within the clock tolerance they are placed at the root
+    const at = p === root ? rootAt : Math.max(p.obs.startMs, rootAt);
     const link: ChainLink = {
       symptom: p.symptom,
       at: iso(at),

@@ -12,68 +12,65 @@ const dt = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' });
 
 export class BundleWriter {
   readonly dir: string;
-  private files = new Map<string, string[]>();
-  private events: object[] = [];
+  /** Lines per file as (time, render): clocks can be skewed per file when writing. */
+  private files = new Map<string, { ms: number; render: (ms: number) => string }[]>();
+  private events: { ms: number; render: (ms: number) => object }[] = [];
   private metrics = new Map<string, { type: string; lines: string[] }>();
 
   constructor() {
     this.dir = mkdtempSync(path.join(tmpdir(), 'rootline-fixture-'));
   }
 
-  private add(file: string, line: string) {
+  private add(file: string, line: string | ((ms: number) => string), ms = 0) {
     const l = this.files.get(file) ?? [];
-    l.push(line);
+    l.push({ ms, render: typeof line === 'string' ? () => line : line });
     this.files.set(file, l);
   }
 
   /** etcd 3.5 zap JSON line. */
   etcd(host: string, ms: number, level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}, caller = 'etcdserver/server.go:1') {
-    const ts = dt(ms).toISO({ includeOffset: false }) + 'Z';
-    this.add(`logs/etcd-${host}.log`, JSON.stringify({ level, ts, caller, msg, ...fields }));
+    this.add(`logs/etcd-${host}.log`, (t) => JSON.stringify({ level, ts: dt(t).toISO({ includeOffset: false }) + 'Z', caller, msg, ...fields }), ms);
   }
 
   /** klog line of a control-plane component (no year). */
   klog(component: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler', ms: number, sev: 'I' | 'W' | 'E', msg: string, file = 'x.go:1') {
-    const d = dt(ms);
-    this.add(`logs/${component}.log`, `${sev}${d.toFormat('MMdd HH:mm:ss.SSS')}000       1 ${file}] ${msg}`);
+    this.add(`logs/${component}.log`, (t) => `${sev}${dt(t).toFormat('MMdd HH:mm:ss.SSS')}000       1 ${file}] ${msg}`, ms);
   }
 
   /** kubelet line through journald (UTC here). */
   kubelet(host: string, ms: number, sev: 'I' | 'W' | 'E', msg: string, file = 'kubelet.go:1') {
-    const d = dt(ms);
-    this.add(`logs/kubelet-${host}.log`, `${d.toFormat('LLL dd HH:mm:ss')} ${host} kubelet[812]: ${sev}${d.toFormat('MMdd HH:mm:ss.SSS')}000     812 ${file}] ${msg}`);
+    this.add(`logs/kubelet-${host}.log`, (t) => `${dt(t).toFormat('LLL dd HH:mm:ss')} ${host} kubelet[812]: ${sev}${dt(t).toFormat('MMdd HH:mm:ss.SSS')}000     812 ${file}] ${msg}`, ms);
   }
 
   kernel(host: string, ms: number, msg: string) {
-    this.add(`logs/kernel-${host}.log`, `${dt(ms).toFormat('LLL dd HH:mm:ss')} ${host} kernel: ${msg}`);
+    this.add(`logs/kernel-${host}.log`, (t) => `${dt(t).toFormat('LLL dd HH:mm:ss')} ${host} kernel: ${msg}`, ms);
   }
 
   coredns(ms: number, pod: string, msg: string) {
-    this.add('logs/coredns.log', `[pod/${pod}/coredns] ${dt(ms).toISO({ includeOffset: false })}000000Z ${msg}`);
+    this.add('logs/coredns.log', (t) => `[pod/${pod}/coredns] ${dt(t).toISO({ includeOffset: false })}000000Z ${msg}`, ms);
   }
 
   /** A v1 Event as `kubectl get events -o json` prints it. */
   event(ms: number, reason: string, message: string, obj: { kind: string; name: string; namespace?: string }, opts: { type?: string; host?: string; component?: string; count?: number } = {}) {
-    const ts = dt(ms).toISO({ suppressMilliseconds: true });
-    this.events.push({
+    this.events.push({ ms, render: (t) => { const ts = dt(t).toISO({ suppressMilliseconds: true }); return {
       apiVersion: 'v1', kind: 'Event', count: opts.count ?? 1, eventTime: null, firstTimestamp: ts, lastTimestamp: ts, message, reason, type: opts.type ?? 'Warning',
       involvedObject: { kind: obj.kind, name: obj.name, ...(obj.namespace ? { namespace: obj.namespace } : {}) },
       metadata: { name: `${obj.name}.${ms}`, namespace: obj.namespace ?? 'default', creationTimestamp: ts },
       source: { component: opts.component ?? 'kubelet', ...(opts.host ? { host: opts.host } : {}) },
       reportingComponent: opts.component ?? 'kubelet', reportingInstance: opts.host ?? '',
-    });
+    }; } });
   }
 
   /** iostat -x -t reports every 5 s for [fromSec, toSec) with a value function. */
   iostat(host: string, fromSec: number, toSec: number, f: (sec: number) => { util: number; wAwait: number; idle: number; iowait?: number }) {
     const file = `iostat/${host}.txt`;
-    this.add(file, `Linux 6.1.0-18-amd64 (${host}) \t${dt(at(fromSec)).toFormat('MM/dd/yy')} \t_x86_64_\t(8 CPU)`);
+    this.add(file, (t) => `Linux 6.1.0-18-amd64 (${host}) \t${dt(t).toFormat('MM/dd/yy')} \t_x86_64_\t(8 CPU)`, at(fromSec));
     this.add(file, '');
     for (let s = fromSec; s < toSec; s += 5) {
       const v = f(s);
       const iow = v.iowait ?? 0.2;
       const user = Math.max(0, 100 - v.idle - iow - 5);
-      this.add(file, dt(at(s)).toFormat('MM/dd/yy HH:mm:ss'));
+      this.add(file, (t) => dt(t).toFormat('MM/dd/yy HH:mm:ss'), at(s));
       this.add(file, 'avg-cpu:  %user   %nice %system %iowait  %steal   %idle');
       this.add(file, `          ${user.toFixed(2)}    0.00    5.00    ${iow.toFixed(2)}    0.00   ${v.idle.toFixed(2)}`);
       this.add(file, '');
@@ -92,27 +89,37 @@ export class BundleWriter {
 
   /** An audit event (ResponseComplete). */
   audit(ms: number, verb: string, code: number, latencyMs: number, opts: { resource?: string; userAgent?: string; message?: string } = {}) {
-    const recv = dt(ms - latencyMs).toISO({ includeOffset: false }) + 'Z';
-    const stage = dt(ms).toISO({ includeOffset: false }) + 'Z';
     this.add(
       'audit/audit.log',
-      JSON.stringify({
+      (t) => JSON.stringify({
         kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a-${ms}-${Math.round(latencyMs)}`, stage: 'ResponseComplete',
         requestURI: `/api/v1/${opts.resource ?? 'pods'}`, verb, user: { username: 'u' }, sourceIPs: ['10.0.0.9'], userAgent: opts.userAgent ?? 'kubectl/v1.29.2',
         objectRef: { resource: opts.resource ?? 'pods', apiVersion: 'v1' }, responseStatus: { metadata: {}, code, ...(opts.message ? { message: opts.message } : {}) },
-        requestReceivedTimestamp: recv, stageTimestamp: stage,
+        requestReceivedTimestamp: dt(t - latencyMs).toISO({ includeOffset: false }) + 'Z', stageTimestamp: dt(t).toISO({ includeOffset: false }) + 'Z',
       }),
+      ms,
     );
   }
 
-  write(): string {
+  /**
+   * Writes the bundle. `skewMs` shifts the clock of every file whose path starts with a key (a late
+   * collector); `drop` leaves out files whose path starts with one of the prefixes (a missing source).
+   */
+  write(opts: { skewMs?: Record<string, number>; drop?: string[] } = {}): string {
+    const skewOf = (file: string) => Object.entries(opts.skewMs ?? {}).find(([k]) => file.startsWith(k))?.[1] ?? 0;
+    const dropped = (file: string) => (opts.drop ?? []).some((d) => file.startsWith(d));
     for (const [file, lines] of this.files) {
+      if (dropped(file)) continue;
       const p = path.join(this.dir, file);
       mkdirSync(path.dirname(p), { recursive: true });
-      writeFileSync(p, lines.join('\n') + '\n');
+      const skew = skewOf(file);
+      writeFileSync(p, lines.map((l) => l.render(l.ms + skew)).join('\n') + '\n');
     }
-    if (this.events.length) writeFileSync(path.join(this.dir, 'events.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: this.events, metadata: { resourceVersion: '' } }, null, 2));
-    if (this.metrics.size) {
+    if (this.events.length && !dropped('events.json')) {
+      const skew = skewOf('events.json');
+      writeFileSync(path.join(this.dir, 'events.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: this.events.map((e) => e.render(e.ms + skew)), metadata: { resourceVersion: '' } }, null, 2));
+    }
+    if (this.metrics.size && !dropped('metrics')) {
       mkdirSync(path.join(this.dir, 'metrics'), { recursive: true });
       const out: string[] = [];
       for (const [name, m] of this.metrics) out.push(`# TYPE ${name} ${m.type}`, ...m.lines);
