@@ -16,6 +16,11 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   RL_ERR_SOURCE_QUERY: 502,
   RL_ERR_CONFIG_INVALID: 500,
   RL_ERR_TEMPLATE_INVALID: 500,
+  RL_ERR_AUTH_REQUIRED: 401,
+  RL_ERR_AUTH_FORBIDDEN: 403,
+  RL_ERR_LIMIT_BUSY: 429,
+  RL_ERR_LIMIT_TIME: 503,
+  RL_ERR_SERVER_UNAVAILABLE: 503,
 };
 
 /** What the user reads for a 5xx, per code; the details are in the log under the log id. */
@@ -24,6 +29,8 @@ const PUBLIC_5XX_MESSAGES: Readonly<Record<string, string>> = {
   RL_ERR_SOURCE_QUERY: 'A source query failed',
   RL_ERR_CONFIG_INVALID: 'The server configuration is invalid',
   RL_ERR_TEMPLATE_INVALID: 'A template failed to render',
+  RL_ERR_LIMIT_TIME: 'The analysis ran past its time budget and was cancelled',
+  RL_ERR_SERVER_UNAVAILABLE: 'The server cannot take this request now (shutting down or at its connection limit); retry later',
 };
 
 export const INTERNAL_ERROR_CODE = 'RL_ERR_INTERNAL';
