@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, ERROR_CLASSES, InputError, NotFoundError, SourceQueryError, SourceUnavailableError, TemplateError } from '../../correlators/errors.js';
+import { AuthRequiredError, BusyError, ConfigError, ERROR_CLASSES, ForbiddenError, InputError, NotFoundError, ServerUnavailableError, SourceQueryError, SourceUnavailableError, TemplateError, TimeBudgetError } from '../../correlators/errors.js';
 import { STATUS_BY_CODE, buildHttpError, buildRouteNotFound } from '../../server/http-errors.js';
 
 test('every error code of the catalogue has a status', () => {
-  const probes = [new InputError('x'), new NotFoundError('x'), new SourceUnavailableError('s', 'x'), new SourceQueryError('s', 'q', 'x'), new ConfigError('x'), new TemplateError('x')];
+  const probes = [new InputError('x'), new NotFoundError('x'), new SourceUnavailableError('s', 'x'), new SourceQueryError('s', 'q', 'x'), new ConfigError('x'), new TemplateError('x'), new AuthRequiredError('x'), new ForbiddenError('x'), new BusyError('x'), new TimeBudgetError('x'), new ServerUnavailableError('x')];
   assert.equal(probes.length, Object.keys(ERROR_CLASSES).length);
   for (const err of probes) assert.ok(err.code in STATUS_BY_CODE, err.code);
 });
