@@ -2,7 +2,7 @@
  * The narrow interface every source implements (files, Prometheus, Elasticsearch): fetch one
  * window's normalised signals. Routes and the CLI receive sources through this, so tests pass fakes.
  */
-import type { AnalysisWindow, LogRecord, SignalSet } from '../../correlators/signals/index.js';
+import type { AnalysisWindow, EvidenceKind, LogRecord, SignalSet } from '../../correlators/signals/index.js';
 
 export interface IngestProgress {
   sourceId: string;
@@ -26,5 +26,7 @@ export interface FetchOptions {
 
 export interface SignalSource {
   readonly name: string;
+  /** The evidence a server-backed source gives; a failure of the source names it as missing. */
+  readonly evidence?: readonly EvidenceKind[];
   fetch(window: AnalysisWindow, options?: FetchOptions): Promise<SignalSet>;
 }

@@ -52,6 +52,8 @@ const CONTAINER_COMPONENTS: [RegExp, Component][] = [
   [/^kubelet/, 'kubelet'],
   [/^coredns/, 'coredns'],
   [/^(calico|cilium|flannel|kube-flannel|weave|aws-node)/, 'cni'],
+  // a node's kernel messages (OOM killer), shipped from the journal by a systemd input
+  [/^kernel$/, 'kernel'],
 ];
 
 export function componentOf(container: string | undefined, pod: string | undefined): Component {
@@ -62,7 +64,12 @@ export function componentOf(container: string | undefined, pod: string | undefin
   return 'other';
 }
 
-export function mapLogHit(hit: Hit, fields: FieldMap<LogField>, zone: string): Mapped<LogRecord> {
+/**
+ * One container log line. Its `sourceId` names its clock: every host stamps its own lines, so each
+ * container on each host is its own source for clock alignment (`elasticsearch:logs/etcd@cp-1`), as
+ * each file is for the file source; one id for the whole index would average the hosts' skews.
+ */
+export function mapLogHit(hit: Hit, fields: FieldMap<LogField>, zone: string, sourceId = `elasticsearch:${hit._index}`): Mapped<LogRecord> {
   const s = hit._source;
   const text = readString(s, fields.message);
   if (text === undefined) return { ok: false, reason: `no ${fields.message ?? 'message'} field` };
@@ -71,10 +78,13 @@ export function mapLogHit(hit: Hit, fields: FieldMap<LogField>, zone: string): M
   if (atMs === undefined) return { ok: false, reason: `no valid time in ${fields.timestamp ?? '(no timestamp field)'}` };
   const level = readString(s, fields.level)?.toLowerCase();
   const severity = level === 'warning' ? 'warn' : level && ['debug', 'info', 'warn', 'error', 'fatal'].includes(level) ? (level as LogRecord['severity']) : line.severity;
+  const container = readString(s, fields.container);
+  const pod = readString(s, fields.pod);
+  const host = readString(s, fields.host);
   const record: LogRecord = {
     atMs,
-    sourceId: `elasticsearch:${hit._index}`,
-    component: componentOf(readString(s, fields.container), readString(s, fields.pod)),
+    sourceId: `${sourceId}/${container || pod || 'unknown'}${host ? `@${host}` : ''}`,
+    component: componentOf(container, pod),
     severity,
     message: line.message,
     fields: line.fields,
@@ -82,12 +92,12 @@ export function mapLogHit(hit: Hit, fields: FieldMap<LogField>, zone: string): M
     line: 0,
     raw: text.slice(0, RAW_MAX),
   };
-  const host = readString(s, fields.host);
   if (host) record.host = host;
   return check(record);
 }
 
-export function mapEventHit(hit: Hit, fields: FieldMap<EventField>, zone: string): Mapped<LogRecord> {
+/** One Event object; `sourceId` names the index as configured (one clock: the API server stamps Events). */
+export function mapEventHit(hit: Hit, fields: FieldMap<EventField>, zone: string, sourceId = `elasticsearch:${hit._index}`): Mapped<LogRecord> {
   const s = hit._source;
   const lastMs = readTimeMs(s, fields.lastTimestamp, zone);
   const atMs = readTimeMs(s, fields.timestamp, zone) ?? readTimeMs(s, fields.eventTime, zone) ?? lastMs;
@@ -106,7 +116,7 @@ export function mapEventHit(hit: Hit, fields: FieldMap<EventField>, zone: string
   put('sourceComponent', readString(s, fields.reportingComponent));
   const record: LogRecord = {
     atMs,
-    sourceId: `elasticsearch:${hit._index}`,
+    sourceId,
     component: 'events',
     severity: type === 'Warning' ? 'warn' : 'info',
     message: readString(s, fields.message) ?? '',

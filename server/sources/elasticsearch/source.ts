@@ -4,7 +4,7 @@
  * One SourceReport per configured index; a server that is down, slow or refuses us gives a
  * `failed` / `degraded` report naming the source and the request, never a rejection.
  */
-import type { AnalysisWindow, AuditAggregate, BadLine, LogRecord, SignalSet, SourceReport } from '../../../correlators/signals/index.js';
+import type { AnalysisWindow, AuditAggregate, BadLine, EvidenceKind, LogRecord, SignalSet, SourceReport } from '../../../correlators/signals/index.js';
 import type { ElasticsearchSourceConfig, EsIndexConfig } from '../config.js';
 import { formatPromDuration, sleep as realSleep, withRetry, type Sleep } from '../prometheus/index.js';
 import type { FetchOptions, SignalSource } from '../types.js';
@@ -46,14 +46,16 @@ const LOGS_AFTER_MS = 10 * 60_000;
 export function createElasticsearchSource(config: ElasticsearchSourceConfig, deps: ElasticsearchSourceDeps = {}): SignalSource {
   const cache = deps.cache ?? new Map<string, unknown>();
   let api = deps.api;
+  const evidence: EvidenceKind[] = [...(config.audit ? ['audit' as const] : []), ...(config.logs ? ['logs' as const] : []), ...(config.events ? ['events' as const] : [])];
   return {
     name: config.name,
+    evidence,
     async fetch(window, options = {}) {
       const set: SignalSet = { window, logs: [], series: [], audit: [], sources: [] };
       try {
         api ??= createEsApi(config);
       } catch (err) {
-        set.sources.push(report(config.name, 'elasticsearch', { status: 'failed', message: `source ${config.name}: cannot set up the client: ${(err as Error).message}` }));
+        set.sources.push(report(config.name, 'elasticsearch', { status: 'failed', message: `source ${config.name}: cannot set up the client: ${(err as Error).message}`, evidence: [...evidence] }));
         return set;
       }
       const ctx: Ctx = { config, api, cache, wait: deps.sleep ?? realSleep, window, options };
@@ -64,13 +66,13 @@ export function createElasticsearchSource(config: ElasticsearchSourceConfig, dep
       }
       if (config.logs) {
         const fields = resolveFields(LOG_PRESET_FIELDS[config.logs.preset], config.logs.fields);
-        const r = await fetchRecords(ctx, config.logs, 'logs', buildSparseLogQuery(window.fromMs - LOGS_BEFORE_MS, window.toMs + LOGS_AFTER_MS, fields), fields.timestamp ?? '@timestamp', (h) => mapLogHit(h, fields, config.logs!.zone));
+        const r = await fetchRecords(ctx, config.logs, 'logs', buildSparseLogQuery(window.fromMs - LOGS_BEFORE_MS, window.toMs + LOGS_AFTER_MS, fields), fields.timestamp ?? '@timestamp', (h) => mapLogHit(h, fields, config.logs!.zone, `${config.name}:${config.logs!.index}`));
         set.logs.push(...r.records);
         set.sources.push(r.report);
       }
       if (config.events) {
         const fields = resolveFields(EVENT_PRESET_FIELDS[config.events.preset], config.events.fields);
-        const r = await fetchRecords(ctx, config.events, 'events', buildEventQuery(window.fromMs - LOGS_BEFORE_MS, window.toMs + LOGS_AFTER_MS, fields), fields.timestamp ?? 'firstTimestamp', (h) => mapEventHit(h, fields, config.events!.zone));
+        const r = await fetchRecords(ctx, config.events, 'events', buildEventQuery(window.fromMs - LOGS_BEFORE_MS, window.toMs + LOGS_AFTER_MS, fields), fields.timestamp ?? 'firstTimestamp', (h) => mapEventHit(h, fields, config.events!.zone, `${config.name}:${config.events!.index}`));
         set.logs.push(...r.records);
         set.sources.push(r.report);
       }
@@ -117,10 +119,10 @@ async function fetchAudit(ctx: Ctx, cfg: NonNullable<ElasticsearchSourceConfig['
     const res = await request(ctx, `agg\u0000${cfg.index}\u0000${JSON.stringify(body)}`, () => ctx.api.search(cfg.index, body));
     parsed = parseAuditAggregation(res, o, sourceId);
   } catch (err) {
-    return { report: report(sourceId, format, { status: 'failed', message: `source ${config.name}: audit aggregation on ${cfg.index} failed: ${(err as Error).message}` }) };
+    return { report: report(sourceId, format, { status: 'failed', message: `source ${config.name}: audit aggregation on ${cfg.index} failed: ${(err as Error).message}`, evidence: ['audit'] }) };
   }
   const agg = parsed.aggregate;
-  const r = report(sourceId, format, { status: 'ok', records: parsed.total, lines: 1, message: `audit aggregated in Elasticsearch: ${parsed.total} events on a ${formatPromDuration(stepMs)} grid` });
+  const r = report(sourceId, format, { status: 'ok', records: parsed.total, lines: 1, message: `audit aggregated in Elasticsearch: ${parsed.total} events on a ${formatPromDuration(stepMs)} grid`, evidence: ['audit'] });
   try {
     const page = await pit(ctx, { index: cfg.index, query: buildNotableAuditQuery(window.fromMs, window.toMs, fields, cfg.longRunningVerbs), sortField: fields.timestamp ?? '@timestamp', cap: cfg.cap });
     const bad = collect(page.hits, (h) => mapAuditSample(h, fields, cfg.zone), agg.samples);
@@ -146,13 +148,13 @@ async function fetchRecords(ctx: Ctx, cfg: EsIndexConfig<string>, kind: 'logs' |
   try {
     page = await pit(ctx, { index: cfg.index, query, sortField, cap: cfg.cap });
   } catch (err) {
-    return { records, report: report(sourceId, format, { status: 'failed', message: `source ${config.name}: reading ${kind} from ${cfg.index} failed: ${(err as Error).message}` }) };
+    return { records, report: report(sourceId, format, { status: 'failed', message: `source ${config.name}: reading ${kind} from ${cfg.index} failed: ${(err as Error).message}`, evidence: [kind] }) };
   }
   const mapped: LogRecord[] = [];
   const bad = collect(page.hits, map, mapped);
   const keep = ctx.options.keepLog;
   for (const rec of mapped) if (!keep || keep(rec)) records.push(rec);
-  const r = report(sourceId, format, { status: 'ok', lines: page.hits.length, records: records.length, message: `${kind}: ${page.hits.length} of ${page.total} matching documents read with point in time + search_after` });
+  const r = report(sourceId, format, { status: 'ok', lines: page.hits.length, records: records.length, message: `${kind}: ${page.hits.length} of ${page.total} matching documents read with point in time + search_after`, evidence: [kind] });
   applyBad(r, bad);
   if (page.capped) r.limits = [`${kind} capped at ${cfg.cap} of ${page.total} matching documents (raise elasticsearch.${kind}.cap)`];
   setSpan(r, records[0]?.atMs, records[records.length - 1]?.atMs);

@@ -7,18 +7,35 @@ import { auditBaseFilter, slowerThan, SLOW_REQUEST_MS } from './audit-query.js';
 import type { AuditField, EventField, FieldMap, LogField } from './presets.js';
 
 /**
- * Phrases of the messages the analysis reasons about, matched at any level.
+ * Phrases of the messages the analysis reasons about, matched at any level: every rule of
+ * classify.ts that fires on an info line needs one here, or the line is never read (warnings and
+ * errors come anyway). Phrases match whole words of the standard analyzer, which does not stem:
+ * `evict` does not find `evicted`, so each inflection the components write is listed.
  * @see ../../../correlators/signals/classify.ts for the rules they feed
  */
 export const SIGNATURE_PHRASES = [
-  'took too long', 'slow fdatasync', 'heartbeat', 'election', 'elected leader', 'became leader', 'lost leader', 'leader changed',
-  'clock difference', 'clock drift', 'database space exceeded', 'NOSPACE', 'alarm', 'defragment', 'compaction', 'snapshot',
-  'request timed out', 'context deadline exceeded', 'Handler timeout', 'too old resource version', 'Throttling request',
-  'failed to renew lease', 'leaderelection lost', 'error retrieving resource lock', 'Failed to update lock', 'successfully acquired lease',
-  'NotReady', 'not ready', 'NodeNotReady', 'node status', 'PLEG', 'evict', 'MemoryPressure', 'OOM', 'out of memory',
-  'ImagePull', 'ErrImagePull', 'pulling image', 'failed to allocate', 'no IP addresses available', 'FailedCreatePodSandBox',
-  'webhook', 'i/o timeout', 'SERVFAIL',
+  // etcd
+  'took too long', 'slow fdatasync', 'sync duration', 'request stats', 'heartbeat', 'election', 'elected leader', 'became leader', 'lost leader',
+  'changed leader', 'no leader', 'leader changed', 'read index', 'clock difference', 'clock drift', 'unhealthy status', 'streaming connection',
+  'peer became inactive', 'dropped internal Raft message', 'database space exceeded', 'NOSPACE', 'alarm', 'defragment', 'defragmenting',
+  'compaction', 'snapshot',
+  // kube-apiserver: slow-request traces, watch cache, restarts
+  'total time', 'request timed out', 'context deadline exceeded', 'Handler timeout', 'too old resource version', 'Terminating all watchers',
+  'Forcing watcher close', 'external host was not specified', 'Serving securely on', 'Starting Kubernetes API server',
+  // controllers and scheduler
+  'client-side throttling', 'Throttling request', 'failed to renew lease', 'leaderelection lost', 'stopped leading', 'lost lease',
+  'error retrieving resource lock', 'Failed to update lock', 'successfully acquired lease', 'ScalingReplicaSet',
+  // kubelet and nodes
+  'NotReady', 'not ready', 'NodeNotReady', 'node status', 'update lease', 'PLEG', 'evict', 'evicted', 'eviction', 'MemoryPressure', 'OOM',
+  'out of memory', 'Housekeeping took longer', 'Kubelet version', 'main sync loop', 'CrashLoopBackOff', 'ImagePull', 'ErrImagePull',
+  'ImagePullBackOff', 'pulling image', 'pull image', 'failed to allocate', 'no IP addresses available', 'ipam', 'range set',
+  'failed to assign an IP', 'FailedCreatePodSandBox',
+  // admission, DNS
+  'webhook', 'i/o timeout', 'SERVFAIL', 'took more than',
 ];
+
+/** `Version: v1.29.4`, the first line of a starting kube-apiserver (the standard analyzer keeps `v1.29.4` one token). */
+const VERSION_LINE = (msg: string): Record<string, unknown> => ({ bool: { filter: [{ match: { [msg]: 'version' } }, { regexp: { [msg]: 'v[0-9]+\\.[0-9]+\\.[0-9]+' } }] } });
 
 /** zap JSON levels worth reading, as the standard analyzer sees `"level":"warn"`. */
 const ZAP_LEVEL_PHRASES = ['level warn', 'level error', 'level fatal', 'level panic', 'level dpanic'];
@@ -32,6 +49,7 @@ export function buildSparseLogQuery(fromMs: number, toMs: number, fields: FieldM
   const should: Record<string, unknown>[] = [
     ...SIGNATURE_PHRASES.map((p) => ({ match_phrase: { [msg]: p } })),
     ...ZAP_LEVEL_PHRASES.map((p) => ({ match_phrase: { [msg]: p } })),
+    VERSION_LINE(msg),
     // klog header token `E0509` / `W0509` / `F0509` (severity letter + month and day), lower-cased by the analyzer
     { regexp: { [msg]: '[ewf][0-9]{4}' } },
     // CoreDNS `[ERROR]` / `[WARNING]`

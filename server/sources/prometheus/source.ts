@@ -7,9 +7,10 @@ import type { AnalysisWindow, BadLine, Series, SignalSet, SourceReport } from '.
 import type { PrometheusSourceConfig } from '../config.js';
 import type { FetchOptions, SignalSource } from '../types.js';
 import { createPromRangeApi, isRetryablePromError, type PromRangeApi } from './client.js';
-import { buildQueryCatalogue, type PromQuery } from './promql.js';
+import { buildQueryCatalogue, groupLabels, type PromQuery } from './promql.js';
 import { sleep as realSleep, withRetry, type Sleep } from './retry.js';
-import { chooseStepMs, formatPromDuration, rateRangeMs, splitRange, type QueryRange } from './step.js';
+import { chooseRateFunction, chooseStepMs, formatPromDuration, rateRangeMs, sampleLagMs, splitRange, type QueryRange } from './step.js';
+import { parseSampleTimes, sampleTimeKey, type SampleTimes } from './sample-times.js';
 import { buildSeries, labelSetText, rawMatrixSeriesSchema, type RawMatrixSeries, type SeriesLabelOptions } from './to-series.js';
 
 export interface PrometheusSourceDeps {
@@ -38,6 +39,7 @@ export function createPrometheusSource(config: PrometheusSourceConfig, deps: Pro
   let api = deps.api;
   return {
     name: config.name,
+    evidence: ['metrics'],
     async fetch(window, options = {}) {
       try {
         api ??= createPromRangeApi(config);
@@ -55,16 +57,17 @@ function emptySet(window: AnalysisWindow, report: SourceReport): SignalSet {
 }
 
 function failedReport(sourceId: string, message: string): SourceReport {
-  return { sourceId, format: 'prometheus', status: 'failed', message, lines: 0, records: 0, badLines: 0, badSamples: [], bytes: 0 };
+  return { sourceId, format: 'prometheus', status: 'failed', message, lines: 0, records: 0, badLines: 0, badSamples: [], bytes: 0, evidence: ['metrics'] };
 }
 
 async function fetchPrometheusSignals(config: PrometheusSourceConfig, api: PromRangeApi, cache: Map<string, unknown>, window: AnalysisWindow, options: FetchOptions, deps: PrometheusSourceDeps): Promise<SignalSet> {
   const stepMs = config.stepMs ?? chooseStepMs(window, config.scrapeIntervalMs);
   const rangeMs = rateRangeMs(stepMs, config.scrapeIntervalMs);
+  const rateFunction = chooseRateFunction(stepMs, config.scrapeIntervalMs);
   const labels = config.labels;
-  const queries = buildQueryCatalogue({ rangeMs, hostLabels: labels.host, jobLabel: labels.job, rename: labels.rename }, config.disable, config.queries);
+  const queries = buildQueryCatalogue({ rangeMs, rateFunction, hostLabels: labels.host, jobLabel: labels.job, rename: labels.rename }, config.disable, config.queries);
   const ranges = splitRange(window, stepMs, config.maxRangePerQueryMs);
-  const labelOptions: SeriesLabelOptions = { sourceId: config.name, hostLabels: labels.host, jobLabel: labels.job, rename: labels.rename };
+  const labelOptions: SeriesLabelOptions = { sourceId: config.name, sampleLagMs: sampleLagMs(config.scrapeIntervalMs), hostLabels: labels.host, jobLabel: labels.job, rename: labels.rename };
   const wait = deps.sleep ?? realSleep;
   const freshAfterMs = (deps.nowMs ?? Date.now)() - 2 * config.scrapeIntervalMs;
   const bad: BadLine[] = [];
@@ -72,11 +75,11 @@ async function fetchPrometheusSignals(config: PrometheusSourceConfig, api: PromR
   // Once the server is unreachable or refuses us, the remaining queries are not sent.
   let down: Error | undefined;
 
-  const runRange = async (q: PromQuery, r: QueryRange): Promise<unknown> => {
-    const key = `${q.promql}\u0000${r.startMs}\u0000${r.endMs}\u0000${r.stepMs}`;
+  const runRange = async (promql: string, r: QueryRange): Promise<unknown> => {
+    const key = `${promql}\u0000${r.startMs}\u0000${r.endMs}\u0000${r.stepMs}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
-    const result = await withRetry(() => api.queryRange(q.promql, r), config, isRetryablePromError, wait, options.signal);
+    const result = await withRetry(() => api.queryRange(promql, r), config, isRetryablePromError, wait, options.signal);
     if (r.endMs < freshAfterMs) {
       if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
       cache.set(key, result);
@@ -84,15 +87,36 @@ async function fetchPrometheusSignals(config: PrometheusSourceConfig, api: PromR
     return result;
   };
 
+  // Several metrics share a family's scrape times: each sample-time query runs once per fetch.
+  const sampleTimeRuns = new Map<string, Promise<unknown>>();
+  let sampleTimeFailures = 0;
+  const readSampleTimes = (promql: string, r: QueryRange): Promise<unknown> => {
+    const key = `${promql}\u0000${r.startMs}`;
+    let run = sampleTimeRuns.get(key);
+    if (!run) {
+      run = runRange(promql, r).catch(() => {
+        // without them the points keep the expected-age stamp: less precise, not wrong
+        sampleTimeFailures++;
+        return undefined;
+      });
+      sampleTimeRuns.set(key, run);
+    }
+    return run;
+  };
+
   const runQuery = async (q: PromQuery): Promise<QueryOutcome> => {
     const out: QueryOutcome = { query: q, series: [], requests: 0 };
     const merged = new Map<string, RawMatrixSeries>();
+    const times: SampleTimes = new Map();
+    const keyLabels = groupLabels(q.by, { hostLabels: labels.host, jobLabel: labels.job, rename: labels.rename });
     for (const r of ranges) {
       if (down) { out.error = down; break; }
       let result: unknown;
       try {
         out.requests++;
-        result = await runRange(q, r);
+        result = await runRange(q.promql, r);
+        // asked only once the metric answered: a dead or refusing server costs no extra requests
+        if (q.samplePromql) parseSampleTimes(await readSampleTimes(q.samplePromql, r), keyLabels, times);
       } catch (err) {
         out.error = err as Error;
         if ((err as { code?: string }).code === 'RL_ERR_SOURCE_UNAVAILABLE') down ??= err as Error;
@@ -116,7 +140,7 @@ async function fetchPrometheusSignals(config: PrometheusSourceConfig, api: PromR
         else merged.set(key, { metric: p.data.metric, values: [...p.data.values] });
       }
     }
-    for (const raw of merged.values()) out.series.push(buildSeries(q, raw, labelOptions));
+    for (const raw of merged.values()) out.series.push(buildSeries(q, raw, labelOptions, times.get(sampleTimeKey(raw.metric, keyLabels))));
     return out;
   };
 
@@ -133,10 +157,10 @@ async function fetchPrometheusSignals(config: PrometheusSourceConfig, api: PromR
   outcomes.sort((a, b) => queries.indexOf(a.query) - queries.indexOf(b.query));
 
   const series = outcomes.flatMap((o) => o.series);
-  return { window, logs: [], series, audit: [], sources: [buildReport(config, outcomes, series, bad, badCount, { stepMs, rangeMs, ranges: ranges.length })] };
+  return { window, logs: [], series, audit: [], sources: [buildReport(config, outcomes, series, bad, badCount, { stepMs, rangeMs, rateFunction, ranges: ranges.length, sampleTimeFailures })] };
 }
 
-function buildReport(config: PrometheusSourceConfig, outcomes: QueryOutcome[], series: Series[], bad: BadLine[], badCount: number, grid: { stepMs: number; rangeMs: number; ranges: number }): SourceReport {
+function buildReport(config: PrometheusSourceConfig, outcomes: QueryOutcome[], series: Series[], bad: BadLine[], badCount: number, grid: { stepMs: number; rangeMs: number; rateFunction: string; ranges: number; sampleTimeFailures: number }): SourceReport {
   const failed = outcomes.filter((o) => o.error);
   const okCount = outcomes.length - failed.length;
   let firstMs: number | undefined;
@@ -148,7 +172,7 @@ function buildReport(config: PrometheusSourceConfig, outcomes: QueryOutcome[], s
     firstMs = Math.min(firstMs ?? Infinity, s.t[0]!);
     lastMs = Math.max(lastMs ?? -Infinity, s.t[s.t.length - 1]!);
   }
-  const gridText = `step ${formatPromDuration(grid.stepMs)}, rate range [${formatPromDuration(grid.rangeMs)}]`;
+  const gridText = `step ${formatPromDuration(grid.stepMs)}, ${grid.rateFunction} range [${formatPromDuration(grid.rangeMs)}]`;
   let status: SourceReport['status'] = 'ok';
   let message = `${outcomes.length} queries, ${series.length} series, ${gridText}`;
   if (failed.length > 0) {
@@ -168,9 +192,13 @@ function buildReport(config: PrometheusSourceConfig, outcomes: QueryOutcome[], s
     badLines: badCount,
     badSamples: bad,
     bytes: 0,
+    evidence: ['metrics'],
   };
   if (firstMs !== undefined) report.firstMs = firstMs;
   if (lastMs !== undefined) report.lastMs = lastMs;
-  if (grid.ranges > 1) report.limits = [`window split into ${grid.ranges} ranges of at most ${formatPromDuration(config.maxRangePerQueryMs)} or 1000 points per query`];
+  const limits: string[] = [];
+  if (grid.ranges > 1) limits.push(`window split into ${grid.ranges} ranges of at most ${formatPromDuration(config.maxRangePerQueryMs)} or 1000 points per query`);
+  if (grid.sampleTimeFailures > 0) limits.push(`${grid.sampleTimeFailures} sample-time queries failed: those points are placed ${sampleLagMs(config.scrapeIntervalMs) / 1000} s before their evaluation, the expected age of their samples`);
+  if (limits.length > 0) report.limits = limits;
   return report;
 }

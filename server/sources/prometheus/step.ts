@@ -20,12 +20,39 @@ export function chooseStepMs(window: AnalysisWindow, scrapeIntervalMs: number): 
 }
 
 /**
- * Range of `rate(x[range])`: at least 4 scrape intervals, so a missed scrape still leaves two
- * samples, and at least the step, so no sample falls between two evaluations.
+ * Range of `rate(x[range])` / `irate(x[range])`: at least 4 scrape intervals, so a missed scrape
+ * still leaves two samples, and at least the step, so no sample falls between two evaluations.
  * @see https://www.robustperception.io/what-range-should-i-use-with-rate/
  */
 export function rateRangeMs(stepMs: number, scrapeIntervalMs: number): number {
   return Math.max(4 * scrapeIntervalMs, stepMs);
+}
+
+export type RateFunction = 'rate' | 'irate';
+
+/**
+ * `irate` while the step is no coarser than the scrape interval: every evaluation then gives the
+ * rate between the last two scrapes, exactly what the file source derives from the same samples
+ * (derive-metrics.ts), so a spike is as high and starts as early from either source. A `rate` over
+ * 4 scrapes would spread a 15 s spike over a minute: a quarter of its height, crossing thresholds
+ * up to a minute late. Coarser steps would skip samples with `irate`, so they average with `rate`
+ * over at least the step (`rateRangeMs`).
+ * @see https://prometheus.io/docs/prometheus/latest/querying/functions/#irate
+ */
+export function chooseRateFunction(stepMs: number, scrapeIntervalMs: number): RateFunction {
+  return stepMs <= scrapeIntervalMs ? 'irate' : 'rate';
+}
+
+/**
+ * How much older than its evaluation time the newest sample behind a point is, on average: half a
+ * scrape interval, the evaluation grid being out of phase with every target's scrapes. The source
+ * stamps points at `evaluation - sampleLagMs`, the expected time of that sample, which is where the
+ * file source puts the same value (at the sample's own timestamp). Unshifted, every metric symptom
+ * would look half a scrape later from Prometheus than from files, and clock alignment, which takes
+ * metrics as the reference, would read that bias as a skew of every log source.
+ */
+export function sampleLagMs(scrapeIntervalMs: number): number {
+  return Math.round(scrapeIntervalMs / 2);
 }
 
 /** `60000` -> `1m`, `90000` -> `90s`, `7200000` -> `2h`: the shortest exact Prometheus duration. */

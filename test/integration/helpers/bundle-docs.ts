@@ -41,15 +41,38 @@ function klogMs(text: string, year: number, offsetMs = 0): number | undefined {
   return Date.UTC(year, Number(m[1]) - 1, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) + Math.round(frac) - offsetMs;
 }
 
-/** Whole-hour offset that brings a local wall-clock time into the window (±14 h). */
-function hourOffset(localAsUtcMs: number, w: BundleWindow): number {
+/**
+ * The whole-hour offset (±14 h) that puts most of a file's local wall-clock times inside the window;
+ * ties go to the smallest shift. (The first line alone is ambiguous: a file that starts an hour
+ * before the window fits both the right zone and the one next to it.)
+ */
+function hourOffset(localAsUtcMs: number[], w: BundleWindow): number {
+  let best = { shift: 0, inside: -1 };
   for (let h = 0; h <= 14; h++) {
     for (const s of h === 0 ? [0] : [h, -h]) {
-      const t = localAsUtcMs - s * 3_600_000;
-      if (t >= w.fromMs - 3_600_000 && t <= w.toMs + 3_600_000) return s * 3_600_000;
+      const inside = localAsUtcMs.filter((t) => t - s * 3_600_000 >= w.fromMs && t - s * 3_600_000 < w.toMs).length;
+      if (inside > best.inside) best = { shift: s * 3_600_000, inside };
     }
   }
-  return 0;
+  return best.shift;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The journald prefix `Nov 25 20:02:55` as if it were UTC (shifted into the window by the caller). */
+function journaldMs(m: RegExpExecArray, year: number): number | undefined {
+  const month = MONTHS.indexOf(m[1]!);
+  return month < 0 ? undefined : Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+}
+
+function zapTimeMs(line: string): number | undefined {
+  try {
+    const ts = (JSON.parse(line) as { ts?: unknown }).ts;
+    const dt = typeof ts === 'string' ? DateTime.fromISO(ts, { zone: 'utc' }) : undefined;
+    return dt?.isValid ? dt.toMillis() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function logDoc(atMs: number, log: string, host: string | undefined, container: string, pod: string): Record<string, unknown> {
@@ -92,17 +115,21 @@ export function readBundleDocs(bundleDir: string, w: BundleWindow): BundleDocs {
             out.skippedLines++;
           }
         }
-      } else if (base.startsWith('kubelet')) {
-        const host = base.replace(/^kubelet-?/, '') || undefined;
-        let offset: number | undefined;
+      } else if (base.startsWith('kubelet') || base.startsWith('kernel')) {
+        // journald short format: the kubelet's journal, `journalctl -k` (the kernel's)
+        const host = base.replace(/^(kubelet|kernel)-?/, '') || undefined;
+        const parsed: { t: number; text: string; host: string | undefined; container: string }[] = [];
         for (const l of lines(file)) {
           const m = JOURNALD.exec(l);
-          const klog = m?.[8];
-          const t = klog ? klogMs(klog, year) : undefined;
-          if (!klog || t === undefined) { out.skippedLines++; continue; }
-          offset ??= hourOffset(t, w);
-          out.logs.push(logDoc(t - offset, klog, host ?? m?.[6], 'kubelet', `kubelet-${host ?? 'x'}`));
+          const payload = m?.[8];
+          // the journal holds the kernel's lines too (OOM killer): a systemd input ships them as well
+          const kernel = m?.[7] === 'kernel';
+          const t = payload ? (kernel ? journaldMs(m!, year) : klogMs(payload, year)) : undefined;
+          if (!payload || t === undefined) { out.skippedLines++; continue; }
+          parsed.push({ t, text: payload, host: host ?? m?.[6], container: kernel ? 'kernel' : 'kubelet' });
         }
+        const offset = hourOffset(parsed.map((p) => p.t), w);
+        for (const p of parsed) out.logs.push(logDoc(p.t - offset, p.text, p.host, p.container, `${p.container}-${host ?? 'x'}`));
       } else if (base.startsWith('coredns')) {
         for (const l of lines(file)) {
           const m = /^\[pod\/([^/]+)\/([^\]]+)\] (\S+) (.*)$/.exec(l);
@@ -113,7 +140,9 @@ export function readBundleDocs(bundleDir: string, w: BundleWindow): BundleDocs {
       } else {
         let prev: Record<string, unknown> | undefined;
         for (const l of lines(file)) {
-          const t = klogMs(l, year);
+          // the kube-apiserver's embedded etcd client logs zap JSON lines among its klog ones
+          const json = l.startsWith('{') ? zapTimeMs(l) : undefined;
+          const t = json ?? klogMs(l, year);
           if (t === undefined) {
             // a continuation (Trace[...] lines): a multiline parser joins it to its record
             if (prev) prev['log'] = `${String(prev['log'])}\n${l}`;

@@ -36,20 +36,47 @@ const noSleep = { sleep: async () => {} };
 test('maps a recorded matrix to Series: id, host without port, component from job, origin', async () => {
   const set = await createPrometheusSource(config(), { api: fakeApi(), ...noSleep }).fetch(window);
   assert.equal(set.sources[0]?.status, 'ok');
-  assert.match(set.sources[0]?.message ?? '', /^\d+ queries, 3 series, step 15s, rate range \[1m\]$/);
+  assert.match(set.sources[0]?.message ?? '', /^\d+ queries, 3 series, step 15s, irate range \[1m\]$/);
   const s = set.series.find((x) => x.host === 'cp-1')!;
   assert.equal(s.metric, 'etcd_wal_fsync_p99_s');
   assert.equal(s.component, 'etcd');
   assert.deepEqual(s.labels, {});
-  assert.equal(s.origin, 'histogram_quantile(0.99, sum by (node, instance, hostname, job, le) (rate(etcd_disk_wal_fsync_duration_seconds_bucket[1m]))) {instance="cp-1:2381",job="etcd"}');
-  assert.equal(s.t[0], Date.UTC(2026, 4, 9, 22, 31, 30));
+  assert.equal(s.origin, 'histogram_quantile(0.99, sum by (node, instance, hostname, job, le) (irate(etcd_disk_wal_fsync_duration_seconds_bucket[1m]))) {instance="cp-1:2381",job="etcd"}');
+  // the fake knows no sample times: each point sits half a scrape before its evaluation
+  assert.equal(s.t[0], Date.UTC(2026, 4, 9, 22, 31, 30) - 7_500);
   assert.ok(s.v.every((v) => typeof v === 'number'));
   assert.deepEqual([...new Set(set.series.map((x) => x.host))].sort(), ['cp-1', 'cp-2', 'cp-3']);
 });
 
+test('points are put back at their samples\' times; an evaluation that re-reads a sample adds no point', async () => {
+  // cp-1 was scraped 10.3 s before each evaluation, except that its scrape at 22:31:44.7 was late:
+  // the evaluations at 22:31:45 and 22:32:00 both read the sample of 22:31:49.7 -> one point
+  const evalS = [1778365890, 1778365905, 1778365920, 1778365935, 1778365950];
+  const sampleS = ['1778365879.662', '1778365894.662', '1778365909.662', '1778365909.662', '1778365939.662'];
+  const stamps = [{ metric: { instance: 'cp-1:2381', job: 'etcd' }, values: evalS.map((t, i) => [t, sampleS[i]]) }];
+  const api = fakeApi((q) => (q === 'max by (node, instance, hostname, job) (timestamp(etcd_disk_wal_fsync_duration_seconds_bucket))' ? stamps : undefined));
+  const set = await createPrometheusSource(config(), { api, ...noSleep }).fetch(window);
+  const cp1 = set.series.find((x) => x.metric === 'etcd_wal_fsync_p99_s' && x.host === 'cp-1')!;
+  assert.deepEqual(cp1.t, [1778365879662, 1778365894662, 1778365909662, 1778365939662]);
+  assert.deepEqual(cp1.v.map((v) => Math.round(v * 1000)), [9, 8, 902, 1609]);
+  // cp-2 has no sample times: half a scrape before each evaluation
+  assert.deepEqual(set.series.find((x) => x.metric === 'etcd_wal_fsync_p99_s' && x.host === 'cp-2')!.t, evalS.map((t) => t * 1000 - 7_500));
+  // fsync p50 shares the family: its sample times were asked once
+  assert.equal(api.calls.filter((c) => c.q.startsWith('max by (node, instance, hostname, job) (timestamp(etcd_disk_wal_fsync')).length, 1);
+});
+
+test('a sample-time query that fails costs precision, not the metric', async () => {
+  const err = new SourceQueryError('prometheus', 'max by (...)', 'HTTP 422: unknown function timestamp');
+  const set = await createPrometheusSource(config(), { api: fakeApi((q) => (q.includes('(timestamp(') ? err : undefined)), ...noSleep }).fetch(window);
+  const r = set.sources[0]!;
+  assert.equal(r.status, 'ok');
+  assert.match(r.limits?.[0] ?? '', /^\d+ sample-time queries failed: those points are placed 7.5 s before their evaluation, the expected age of their samples$/);
+  assert.equal(set.series.filter((s) => s.metric === 'etcd_wal_fsync_p99_s').length, 3);
+});
+
 test('a malformed series is counted in the report, the others kept', async () => {
   const bad = [{ metric: { instance: 'cp-9:2381', job: 'etcd' }, values: [[1, 2]] }, ...recorded.data.result];
-  const set = await createPrometheusSource(config(), { api: fakeApi((q) => (q.startsWith('histogram_quantile(0.99, sum by (node, instance, hostname, job, le) (rate(etcd_disk_wal') ? bad : undefined)), ...noSleep }).fetch(window);
+  const set = await createPrometheusSource(config(), { api: fakeApi((q) => (q.startsWith('histogram_quantile(0.99, sum by (node, instance, hostname, job, le) (irate(etcd_disk_wal') ? bad : undefined)), ...noSleep }).fetch(window);
   const r = set.sources[0]!;
   assert.equal(r.badLines, 1);
   assert.equal(r.badSamples[0]?.file, 'etcd_wal_fsync_p99_s');
@@ -61,7 +88,7 @@ test('a rejected query degrades the report and names the query; the rest is kept
   const set = await createPrometheusSource(config({ retries: 3 }), { api: fakeApi((q) => (q.includes('etcd_server_has_leader') ? err : undefined)), ...noSleep }).fetch(window);
   const r = set.sources[0]!;
   assert.equal(r.status, 'degraded');
-  assert.match(r.message ?? '', /^source prometheus: 1 of \d+ queries failed \(\d+ answered, step 15s, rate range \[1m\]\); first failing query etcd_has_leader: source prometheus: query "sum by \(node, instance, hostname, job\) \(etcd_server_has_leader\)" failed: HTTP 422: many-to-many matching not allowed$/);
+  assert.match(r.message ?? '', /^source prometheus: 1 of \d+ queries failed \(\d+ answered, step 15s, irate range \[1m\]\); first failing query etcd_has_leader: source prometheus: query "sum by \(node, instance, hostname, job\) \(etcd_server_has_leader\)" failed: HTTP 422: many-to-many matching not allowed$/);
   assert.equal(set.series.length, 3);
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseStepMs, formatPromDuration, rateRangeMs, splitRange } from '../../../../server/sources/prometheus/index.js';
+import { chooseRateFunction, chooseStepMs, formatPromDuration, rateRangeMs, sampleLagMs, splitRange } from '../../../../server/sources/prometheus/index.js';
 
 const H = 3_600_000;
 const w = (spanMs: number) => ({ fromMs: 1_700_000_000_000, toMs: 1_700_000_000_000 + spanMs });
@@ -21,6 +21,13 @@ test('rateRangeMs: at least 4 scrapes and at least the step', () => {
   assert.equal(rateRangeMs(15_000, 15_000), 60_000);
   assert.equal(rateRangeMs(120_000, 15_000), 120_000);
   assert.equal(rateRangeMs(15_000, 30_000), 120_000);
+});
+
+test('chooseRateFunction: irate while every evaluation reads a new sample, rate over the step beyond', () => {
+  assert.equal(chooseRateFunction(15_000, 15_000), 'irate', 'the file source derives irate from consecutive samples');
+  assert.equal(chooseRateFunction(5_000, 15_000), 'irate');
+  assert.equal(chooseRateFunction(30_000, 15_000), 'rate', 'irate would skip every other sample');
+  assert.equal(sampleLagMs(15_000), 7_500);
 });
 
 test('formatPromDuration picks the largest exact unit', () => {
