@@ -50,40 +50,82 @@ export function sampleKind(code: number, latencyMs: number | undefined): SampleK
   return undefined;
 }
 
-interface UserAgentStats {
+export interface UserAgentStats {
   requests: number;
   errors: number;
   throttled: number;
   firstMs: number;
 }
 
+/**
+ * Everything an aggregator holds, plain enough to cross a worker boundary (structured clone):
+ * the partial aggregate of one byte range of a file, merged in file order by `mergeAuditState`.
+ * Maps keep first-seen order, which decides what the caps admit.
+ */
+export interface AuditState {
+  total: Uint32Array;
+  byVerb: Map<string, Uint32Array>;
+  byCode: Map<string, Uint32Array>;
+  /** Per grid bucket, a latency histogram (allocated on first use). */
+  hist: (Uint32Array | undefined)[];
+  latCount: Uint32Array;
+  latMin: Float64Array;
+  latMax: Float64Array;
+  agents: Map<string, UserAgentStats>;
+  samples: AuditSample[];
+  /** The kind each sample was kept as, beside `samples`. */
+  sampleKinds: SampleKind[];
+  perKind: Map<SampleKind, number>;
+  samplesDropped: number;
+  annotations: Map<string, number>;
+  /** Events whose stageTimestamp falls outside the grid. */
+  outside: number;
+  /** A cap folded or dropped keys: such a state depends on what came before it and cannot be merged exactly. */
+  agentsOverflow: boolean;
+  keysOverflow: boolean;
+}
+
+/**
+ * `whole`: one pass over a file, every cap applied. `range`: one byte range of a file, to be merged;
+ * the total sample cap is left to the merge (it depends on the ranges before), the per-kind cap
+ * kept (a sample past it locally is past it in one pass too).
+ */
+export type AuditFoldMode = 'whole' | 'range';
+
 export class AuditAggregator {
   readonly stepMs: number;
   readonly buckets: number;
-  private readonly total: Uint32Array;
-  private readonly byVerb = new Map<string, Uint32Array>();
-  private readonly byCode = new Map<string, Uint32Array>();
-  private readonly hist: (Uint32Array | undefined)[];
-  private readonly latCount: Uint32Array;
-  private readonly latMin: Float64Array;
-  private readonly latMax: Float64Array;
-  private readonly agents = new Map<string, UserAgentStats>();
-  private readonly samples: AuditSample[] = [];
-  private readonly perKind = new Map<SampleKind, number>();
-  private samplesDropped = 0;
-  private readonly annotations = new Map<string, number>();
-  /** Events whose stageTimestamp falls outside the grid. */
-  outside = 0;
-  agentsOverflow = false;
+  readonly state: AuditState;
 
-  constructor(private readonly sourceId: string, private readonly window: AnalysisWindow, private readonly host?: string) {
+  constructor(private readonly sourceId: string, private readonly window: AnalysisWindow, private readonly host?: string, private readonly mode: AuditFoldMode = 'whole') {
     this.stepMs = auditStepMs(window);
     this.buckets = Math.max(1, Math.ceil((window.toMs - window.fromMs) / this.stepMs));
-    this.total = new Uint32Array(this.buckets);
-    this.hist = new Array<Uint32Array | undefined>(this.buckets);
-    this.latCount = new Uint32Array(this.buckets);
-    this.latMin = new Float64Array(this.buckets).fill(Infinity);
-    this.latMax = new Float64Array(this.buckets).fill(-Infinity);
+    this.state = {
+      total: new Uint32Array(this.buckets),
+      byVerb: new Map(),
+      byCode: new Map(),
+      hist: new Array<Uint32Array | undefined>(this.buckets),
+      latCount: new Uint32Array(this.buckets),
+      latMin: new Float64Array(this.buckets).fill(Infinity),
+      latMax: new Float64Array(this.buckets).fill(-Infinity),
+      agents: new Map(),
+      samples: [],
+      sampleKinds: [],
+      perKind: new Map(),
+      samplesDropped: 0,
+      annotations: new Map(),
+      outside: 0,
+      agentsOverflow: false,
+      keysOverflow: false,
+    };
+  }
+
+  get outside(): number {
+    return this.state.outside;
+  }
+
+  get agentsOverflow(): boolean {
+    return this.state.agentsOverflow;
   }
 
   /** Grid bucket of a time, or -1 outside the window. */
@@ -94,40 +136,29 @@ export class AuditAggregator {
 
   /** Adds one request; `latencyMs` undefined for long-running requests (watch) or when unknown. */
   add(atMs: number, verb: string, code: number | undefined, userAgent: string | undefined, latencyMs: number | undefined): boolean {
+    const st = this.state;
     const b = this.bucketOf(atMs);
     if (b < 0) {
-      this.outside++;
+      st.outside++;
       return false;
     }
-    this.total[b]!++;
-    countInto(this.byVerb, verb || 'unknown', b, this.buckets);
-    countInto(this.byCode, code === undefined ? 'unknown' : String(code), b, this.buckets);
+    st.total[b]!++;
+    keyArray(st, st.byVerb, verb || 'unknown', this.buckets)[b]!++;
+    keyArray(st, st.byCode, code === undefined ? 'unknown' : codeKey(code), this.buckets)[b]!++;
     if (latencyMs !== undefined && latencyMs >= 0) {
-      let h = this.hist[b];
+      let h = st.hist[b];
       if (!h) {
         h = new Uint32Array(BINS);
-        this.hist[b] = h;
+        st.hist[b] = h;
       }
       h[binOf(latencyMs)]!++;
-      this.latCount[b]!++;
-      if (latencyMs < this.latMin[b]!) this.latMin[b] = latencyMs;
-      if (latencyMs > this.latMax[b]!) this.latMax[b] = latencyMs;
+      st.latCount[b]!++;
+      if (latencyMs < st.latMin[b]!) st.latMin[b] = latencyMs;
+      if (latencyMs > st.latMax[b]!) st.latMax[b] = latencyMs;
     }
     const ua = userAgent ?? '';
-    let s = this.agents.get(ua);
-    if (!s) {
-      if (this.agents.size >= MAX_USER_AGENTS) {
-        this.agentsOverflow = true;
-        s = this.agents.get(OTHER_USER_AGENTS);
-        if (!s) {
-          s = { requests: 0, errors: 0, throttled: 0, firstMs: atMs };
-          this.agents.set(OTHER_USER_AGENTS, s);
-        }
-      } else {
-        s = { requests: 0, errors: 0, throttled: 0, firstMs: atMs };
-        this.agents.set(ua, s);
-      }
-    }
+    let s = st.agents.get(ua);
+    if (!s) s = this.newAgent(ua, { requests: 0, errors: 0, throttled: 0, firstMs: atMs });
     s.requests++;
     if (code !== undefined && code >= 500) s.errors++;
     if (code === 429) s.throttled++;
@@ -135,34 +166,57 @@ export class AuditAggregator {
     return true;
   }
 
+  /** Admits a user agent not seen before, or folds it into the overflow entry past the cap. */
+  newAgent(ua: string, fresh: UserAgentStats): UserAgentStats {
+    const agents = this.state.agents;
+    if (agents.size < MAX_USER_AGENTS) {
+      agents.set(ua, fresh);
+      return fresh;
+    }
+    this.state.agentsOverflow = true;
+    let s = agents.get(OTHER_USER_AGENTS);
+    if (!s) {
+      s = { requests: 0, errors: 0, throttled: 0, firstMs: fresh.firstMs };
+      agents.set(OTHER_USER_AGENTS, s);
+    }
+    return s;
+  }
+
   /** Whether a sample of this kind would be kept; counts it as dropped when not. */
   wantSample(kind: SampleKind): boolean {
-    const n = this.perKind.get(kind) ?? 0;
-    if (this.samples.length >= MAX_SAMPLES || n >= MAX_SAMPLES_PER_KIND) {
-      this.samplesDropped++;
+    const st = this.state;
+    const n = st.perKind.get(kind) ?? 0;
+    if ((this.mode === 'whole' && st.samples.length >= MAX_SAMPLES) || n >= MAX_SAMPLES_PER_KIND) {
+      st.samplesDropped++;
       return false;
     }
-    this.perKind.set(kind, n + 1);
+    st.perKind.set(kind, n + 1);
     return true;
   }
 
-  addSample(s: AuditSample): void {
-    this.samples.push(s);
+  addSample(s: AuditSample, kind: SampleKind): void {
+    this.state.samples.push(s);
+    this.state.sampleKinds.push(kind);
   }
 
-  addAnnotation(name: string): void {
-    if (this.annotations.size >= MAX_KEYS && !this.annotations.has(name)) return;
-    this.annotations.set(name, (this.annotations.get(name) ?? 0) + 1);
+  addAnnotation(name: string, n = 1): void {
+    const ann = this.state.annotations;
+    if (ann.size >= MAX_KEYS && !ann.has(name)) {
+      this.state.keysOverflow = true;
+      return;
+    }
+    ann.set(name, (ann.get(name) ?? 0) + n);
   }
 
   build(): AuditAggregate {
+    const st = this.state;
     const p50: number[] = new Array<number>(this.buckets);
     const p99: number[] = new Array<number>(this.buckets);
     for (let b = 0; b < this.buckets; b++) {
       p50[b] = this.quantile(b, 0.5);
       p99[b] = this.quantile(b, 0.99);
     }
-    const agents = [...this.agents.entries()]
+    const agents = [...st.agents.entries()]
       .sort((a, b) => b[1].requests - a[1].requests || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, TOP_USER_AGENTS)
       .map(([userAgent, s]) => ({ userAgent, ...s }));
@@ -170,15 +224,15 @@ export class AuditAggregator {
       sourceId: this.sourceId,
       fromMs: this.window.fromMs,
       stepMs: this.stepMs,
-      total: Array.from(this.total),
-      byVerb: toRecord(this.byVerb),
-      byCode: toRecord(this.byCode),
+      total: Array.from(st.total),
+      byVerb: toRecord(st.byVerb),
+      byCode: toRecord(st.byCode),
       latencyP50Ms: p50,
       latencyP99Ms: p99,
       topUserAgents: agents,
-      samples: this.samples,
-      samplesDropped: this.samplesDropped,
-      latencyAnnotations: Object.fromEntries([...this.annotations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      samples: st.samples,
+      samplesDropped: st.samplesDropped,
+      latencyAnnotations: Object.fromEntries([...st.annotations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     };
     if (this.host !== undefined) agg.host = this.host;
     return agg;
@@ -186,33 +240,43 @@ export class AuditAggregator {
 
   /** Nearest-rank quantile from the bucket's histogram, clamped to the latencies actually seen. */
   private quantile(b: number, q: number): number {
-    const n = this.latCount[b]!;
-    const h = this.hist[b];
+    const st = this.state;
+    const n = st.latCount[b]!;
+    const h = st.hist[b];
     if (!h || n === 0) return NaN;
     const target = Math.max(1, Math.ceil(q * n));
     // the extremes are known exactly
-    if (target >= n) return this.latMax[b]!;
-    if (target === 1) return this.latMin[b]!;
+    if (target >= n) return st.latMax[b]!;
+    if (target === 1) return st.latMin[b]!;
     let seen = 0;
     for (let i = 0; i < BINS; i++) {
       seen += h[i]!;
-      if (seen >= target) return Math.min(this.latMax[b]!, Math.max(this.latMin[b]!, binValueMs(i)));
+      if (seen >= target) return Math.min(st.latMax[b]!, Math.max(st.latMin[b]!, binValueMs(i)));
     }
-    return this.latMax[b]!;
+    return st.latMax[b]!;
   }
 }
 
-function countInto(m: Map<string, Uint32Array>, key: string, b: number, n: number): void {
+/** The counts of `key` per bucket; past MAX_KEYS keys, a new key counts as `other`. */
+export function keyArray(st: AuditState, m: Map<string, Uint32Array>, key: string, buckets: number): Uint32Array {
   let a = m.get(key);
   if (!a) {
     const k = m.size >= MAX_KEYS ? 'other' : key;
+    if (k !== key) st.keysOverflow = true;
     a = m.get(k);
     if (!a) {
-      a = new Uint32Array(n);
+      a = new Uint32Array(buckets);
       m.set(k, a);
     }
   }
-  a[b]!++;
+  return a;
+}
+
+// status codes as map keys without a string allocation per line
+const CODE_KEYS: string[] = [];
+function codeKey(code: number): string {
+  if (code >= 0 && code < 1000 && Number.isInteger(code)) return (CODE_KEYS[code] ??= String(code));
+  return String(code);
 }
 
 function toRecord(m: Map<string, Uint32Array>): Record<string, number[]> {

@@ -16,6 +16,8 @@ const minuteCache = new Map<number, number>();
  * Cached: log lines of one file share few minutes.
  */
 export function utcMinuteMs(y: number, mo: number, d: number, h: number, mi: number): number {
+  // luxon throws on NaN units (a year such as "-001" read digit by digit): a bad line, not a crash
+  if (!Number.isFinite(y + mo + d + h + mi)) return NaN;
   const key = ((((y * 13 + mo) * 32 + d) * 24 + h) * 60) + mi;
   const hit = minuteCache.get(key);
   if (hit !== undefined) return hit;
@@ -75,6 +77,23 @@ function digits4(s: string, i: number): number {
  */
 let lastMinutePrefix = '';
 let lastMinuteMs = NaN;
+
+/**
+ * {@link parseIsoTimestampMs} of `s.slice(start, end)`, without the slice when the timestamp is in
+ * the cached minute (the common case in an audit line, which holds two timestamps).
+ */
+export function parseIsoTimestampAt(s: string, start: number, end: number): number | undefined {
+  const n = end - start;
+  if (n >= 21 && n <= 40 && lastMinutePrefix !== '' && s.startsWith(lastMinutePrefix, start) && s.charCodeAt(start + 16) === 58 && s.charCodeAt(start + 19) === 46) {
+    const sec = digits2(s, start + 17);
+    const z = s.charCodeAt(end - 1);
+    if (sec < 60 && (z === 90 || z === 122)) {
+      const frac = fractionDigitsToMs(s, start + 20, end - 1);
+      if (!Number.isNaN(frac) && n > 21) return lastMinuteMs + sec * 1000 + frac;
+    }
+  }
+  return parseIsoTimestampMs(s.slice(start, end));
+}
 
 export function parseIsoTimestampMs(s: string): number | undefined {
   const n = s.length;

@@ -1,6 +1,6 @@
 /** The parser of every recognised format, by format id (the id shown in SourceReport.format). */
 import type { FormatParser } from './line-handler.js';
-import { auditParser } from './parse-audit.js';
+import { auditParser } from './audit-fold.js';
 import { containerLogParser } from './parse-container-log.js';
 import { dmesgParser } from './parse-dmesg.js';
 import { etcdTextParser } from './parse-etcd-text.js';

@@ -3,15 +3,13 @@
  * no record is kept. Metadata-level lines (no request/response objects) are read by field
  * extraction without JSON.parse: the few fields needed are found by `indexOf` on their keys, which
  * occur once in such a line. Other levels, escapes in a value, or any surprise go through JSON.parse.
- * Only notable requests (errors, 429, 410, slow) are parsed whole, to keep them as samples.
+ * Only notable requests (errors, 429, 410, slow) are parsed whole, to keep them as samples. The
+ * fold into an aggregate is audit-fold.ts.
  * @see https://kubernetes.io/docs/reference/config-api/apiserver-audit.v1/#audit-k8s-io-v1-Event
  */
 import type { AuditSample } from '../../../correlators/signals/index.js';
-import { AuditAggregator, sampleKind } from './audit-aggregate.js';
-import { parseIsoTimestampMs } from './civil-time.js';
-import type { FileContext } from './file-context.js';
-import { counted, MAX_RAW_CHARS, wasWere } from './file-context.js';
-import type { FormatParser, LineHandler } from './line-handler.js';
+import { parseIsoTimestampAt, parseIsoTimestampMs } from './civil-time.js';
+import { MAX_RAW_CHARS } from './file-context.js';
 import { parseJsonObject } from './parse-json-log.js';
 
 export interface AuditLine {
@@ -42,6 +40,48 @@ function stringEnd(line: string, from: number): number {
 }
 
 /**
+ * A key to look for. V8's `indexOf` scans for the pattern's first character, and `"` starts every
+ * JSON string, so a key that may lie far ahead is searched by a tail that starts with a rarer
+ * character (`Agent":"`), and its head (`"user`) is checked in place: about 5x faster per line.
+ */
+interface Key {
+  text: string;
+  head: string;
+  tail: string;
+}
+
+function key(text: string, tail: string = text): Key {
+  if (!text.endsWith(tail)) throw new Error(`${tail} does not end ${text}`);
+  return { text, head: text.slice(0, text.length - tail.length), tail };
+}
+
+/** First index of `k` at or after `from`, or -1. */
+function indexOfKey(line: string, k: Key, from: number): number {
+  const h = k.head.length;
+  if (h === 0) return line.indexOf(k.text, from);
+  for (let j = line.indexOf(k.tail, from + h); j >= 0; j = line.indexOf(k.tail, j + 1)) {
+    let i = 0;
+    while (i < h && line.charCodeAt(j - h + i) === k.head.charCodeAt(i)) i++;
+    if (i === h) return j - h;
+  }
+  return -1;
+}
+
+const K = {
+  apiVersion: key('"audit.k8s.io/', '.k8s.io/'),
+  level: key('"level":"'),
+  stage: key('"stage":"'),
+  requestURI: key('"requestURI":"'),
+  verb: key('"verb":"'),
+  userAgent: key('"userAgent":"', 'Agent":"'),
+  responseStatus: key('"responseStatus":{', 'Status":{'),
+  requestReceived: key('"requestReceivedTimestamp":"'),
+  stageTimestamp: key('"stageTimestamp":"'),
+  annotations: key('"annotations":{'),
+  latencyAnnotation: key('"apiserver.latency.k8s.io/', '.latency.k8s.io/'),
+};
+
+/**
  * Finds keys in a line in the order the apiserver writes them (Go struct order), each search
  * starting where the previous one ended, so a line is scanned about once; a key not found ahead
  * is looked for from the start (another writer, another order).
@@ -51,18 +91,33 @@ class KeyCursor {
   constructor(private readonly line: string) {}
 
   /** Index just after `key`, or -1. */
-  find(key: string): number {
-    let i = this.line.indexOf(key, this.pos);
+  find(key: Key): number {
+    let i = indexOfKey(this.line, key, this.pos);
     if (i >= 0) {
-      this.pos = i + key.length;
+      this.pos = i + key.text.length;
       return this.pos;
     }
-    if (this.pos > 0) i = this.line.indexOf(key);
-    return i < 0 ? -1 : i + key.length;
+    if (this.pos > 0) i = indexOfKey(this.line, key, 0);
+    return i < 0 ? -1 : i + key.text.length;
+  }
+
+  /**
+   * The timestamp after `key` (which ends with `"`), parsed in place: undefined when absent, null
+   * when escaped (slow path), NO_TIME when empty or not a valid timestamp.
+   */
+  timestamp(key: Key): number | undefined | null {
+    const s = this.find(key);
+    if (s < 0) return undefined;
+    const e = this.line.indexOf('"', s);
+    if (e < 0) return null;
+    if (e > this.pos) this.pos = e + 1;
+    const ms = parseIsoTimestampAt(this.line, s, e);
+    if (ms !== undefined) return ms;
+    return this.line.lastIndexOf('\\', e) >= s ? null : NO_TIME;
   }
 
   /** The string value after `key` (which ends with `"`): undefined when absent, null when escaped (slow path). */
-  string(key: string): string | undefined | null {
+  string(key: Key): string | undefined | null {
     const s = this.find(key);
     if (s < 0) return undefined;
     const e = this.line.indexOf('"', s);
@@ -73,13 +128,16 @@ class KeyCursor {
   }
 }
 
+/** A timestamp that is there but invalid. */
+const NO_TIME = -Infinity;
+
 const LATENCY_ANNOTATION = /"apiserver\.latency\.k8s\.io\/([^"\\]+)":/g;
 
 function latencyAnnotationsOf(line: string, from: number): string[] {
-  let ann = line.indexOf('"annotations":{', from);
-  if (ann < 0 && from > 0) ann = line.indexOf('"annotations":{');
+  let ann = indexOfKey(line, K.annotations, from);
+  if (ann < 0 && from > 0) ann = indexOfKey(line, K.annotations, 0);
   if (ann < 0) return [];
-  const start = line.indexOf('"apiserver.latency.k8s.io/', ann);
+  const start = indexOfKey(line, K.latencyAnnotation, ann);
   if (start < 0) return [];
   const out: string[] = [];
   LATENCY_ANNOTATION.lastIndex = start;
@@ -95,25 +153,25 @@ function isWatchUri(uri: string): boolean {
 function extractFast(line: string): AuditLine | undefined {
   if (line.charCodeAt(0) !== 123 || line.charCodeAt(line.length - 1) !== 125) return undefined;
   const k = new KeyCursor(line);
-  if (k.find('"audit.k8s.io/') < 0) return undefined;
-  if (k.string('"level":"') !== 'Metadata') return undefined;
-  const stage = k.string('"stage":"');
+  if (k.find(K.apiVersion) < 0) return undefined;
+  if (k.string(K.level) !== 'Metadata') return undefined;
+  const stage = k.string(K.stage);
   if (stage === null) return undefined;
   let watch = false;
-  const u = k.find('"requestURI":"');
+  const u = k.find(K.requestURI);
   if (u >= 0) {
     const e = stringEnd(line, u);
     if (e < 0) return undefined;
     watch = isWatchUri(line.slice(u, e));
     k.pos = e + 1;
   }
-  const verb = k.string('"verb":"');
+  const verb = k.string(K.verb);
   if (verb === null || verb === undefined) return undefined;
   if (verb === 'watch') watch = true;
-  const ua = k.string('"userAgent":"');
+  const ua = k.string(K.userAgent);
   if (ua === null) return undefined;
   let code: number | undefined;
-  const rs = k.find('"responseStatus":{');
+  const rs = k.find(K.responseStatus);
   if (rs >= 0) {
     const c = line.indexOf('"code":', rs);
     if (c < 0) return undefined;
@@ -125,12 +183,10 @@ function extractFast(line: string): AuditLine | undefined {
     code = n;
     k.pos = i;
   }
-  const recvTs = k.string('"requestReceivedTimestamp":"');
-  const stageTs = k.string('"stageTimestamp":"');
-  if (!stageTs || recvTs === null) return undefined;
-  const atMs = parseIsoTimestampMs(stageTs);
-  if (atMs === undefined) return undefined;
-  const receivedMs = recvTs === undefined ? undefined : parseIsoTimestampMs(recvTs);
+  const recv = k.timestamp(K.requestReceived);
+  const atMs = k.timestamp(K.stageTimestamp);
+  if (atMs === undefined || atMs === null || atMs === NO_TIME || recv === null) return undefined;
+  const receivedMs = recv === undefined || recv === NO_TIME ? undefined : recv;
   return { stage, verb, code, userAgent: ua, atMs, receivedMs, watch, latencyAnnotations: latencyAnnotationsOf(line, k.pos) };
 }
 
@@ -201,40 +257,3 @@ export function buildAuditSample(line: string, a: AuditLine, latencyMs: number, 
   if (message) s.message = message;
   return s;
 }
-
-/** Stages that end a request; RequestReceived / ResponseStarted would count it twice. */
-function isFinalStage(stage: string | undefined): boolean {
-  return stage === undefined || stage === 'ResponseComplete' || stage === 'Panic';
-}
-
-function createAuditHandler(ctx: FileContext): LineHandler {
-  const agg = new AuditAggregator(ctx.sourceId, ctx.window, ctx.hints.host);
-  let otherStages = 0;
-  return {
-    line(text, lineNo) {
-      if (!text) return;
-      const r = parseAuditLine(text);
-      if (!r.ok) return ctx.bad(lineNo, r.reason, text);
-      const a = r.value;
-      ctx.report.records++;
-      ctx.seen(a.atMs);
-      if (!isFinalStage(a.stage)) {
-        otherStages++;
-        return;
-      }
-      const latencyMs = a.receivedMs === undefined ? undefined : a.atMs - a.receivedMs;
-      if (!agg.add(a.atMs, a.verb, a.code, a.userAgent, a.watch ? undefined : latencyMs)) return;
-      for (const name of a.latencyAnnotations) agg.addAnnotation(name);
-      const kind = sampleKind(a.code ?? 0, a.watch ? undefined : latencyMs);
-      if (kind && agg.wantSample(kind)) agg.addSample(buildAuditSample(text, a, latencyMs ?? 0, ctx.sourceId, lineNo));
-    },
-    end() {
-      ctx.audit.push(agg.build());
-      if (agg.outside > 0) ctx.limit(`${counted(agg.outside, 'audit event', 'audit events')} outside the analysis window ${wasWere(agg.outside)} not aggregated`);
-      if (otherStages > 0) ctx.limit(`${counted(otherStages, 'audit event', 'audit events')} at a stage other than ResponseComplete ${wasWere(otherStages)} not counted`);
-      if (agg.agentsOverflow) ctx.limit('more than 10000 user agents: the rest are counted as "(other user agents)"');
-    },
-  };
-}
-
-export const auditParser: FormatParser = { zone: 'none', lines: createAuditHandler };

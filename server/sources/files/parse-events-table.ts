@@ -10,7 +10,9 @@ import type { FormatParser, LineHandler } from './line-handler.js';
 import { PendingRecord } from './pending-record.js';
 
 const COLUMNS = ['NAMESPACE', 'LAST SEEN', 'FIRST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'COUNT', 'NAME', 'KIND'];
-const HEADER_RE = /^(NAMESPACE\s+)?LAST SEEN\s+.*\bREASON\b/;
+// Two linear tests: `LAST SEEN\s+.*\bREASON\b` in one regex backtracks quadratically on a long run of blanks (found by fuzzing)
+const HEADER_START_RE = /^(?:NAMESPACE\s+)?LAST SEEN\s/;
+const REASON_RE = /\bREASON\b/;
 const AGE_RE = /^(?:(\d+)y)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 const KINDS: Record<string, string> = {
   pod: 'Pod', node: 'Node', deployment: 'Deployment', replicaset: 'ReplicaSet', statefulset: 'StatefulSet',
@@ -20,7 +22,8 @@ const KINDS: Record<string, string> = {
 };
 
 export function isEventsTableHeader(text: string): boolean {
-  return HEADER_RE.test(text);
+  const start = HEADER_START_RE.exec(text);
+  return start !== null && REASON_RE.test(text.slice(start[0].length));
 }
 
 /** kubectl's HumanDuration (`3m2s`, `5h`, `2d3h`, `3y45d`) in ms; undefined for `<unknown>` and the like. */

@@ -17,6 +17,14 @@ export interface ReadTextOptions {
   signal?: AbortSignal | undefined;
   /** Called with the bytes read from disk so far (compressed bytes for gzip files). */
   onBytes?: ((bytesRead: number) => void) | undefined;
+  /** Only these bytes of an uncompressed file (see byte-ranges.ts). */
+  range?: ByteRange | undefined;
+}
+
+/** Bytes [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 export async function isGzipFile(absPath: string): Promise<boolean> {
@@ -30,8 +38,10 @@ export async function isGzipFile(absPath: string): Promise<boolean> {
   }
 }
 
-function openStream(absPath: string, gzip: boolean): { text: Readable; file: ReadStream } {
-  const file = createReadStream(absPath, { highWaterMark: CHUNK_BYTES });
+function openStream(absPath: string, gzip: boolean, range?: ByteRange): { text: Readable; file: ReadStream } {
+  if (range && gzip) throw new Error('a byte range of a gzip file cannot be read on its own');
+  // createReadStream's `end` is inclusive; callers never pass an empty range
+  const file = createReadStream(absPath, range ? { highWaterMark: CHUNK_BYTES, start: range.start, end: range.end - 1 } : { highWaterMark: CHUNK_BYTES });
   if (!gzip) return { text: file, file };
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   file.on('error', (e) => gunzip.destroy(e));
@@ -75,7 +85,8 @@ function excerpt(buf: Buffer, start: number, end: number): string {
  * logs) decodes as latin1, about twice as fast as decoding whole chunks and splitting strings.
  */
 export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink, opts: ReadTextOptions = {}): Promise<number> {
-  const { text, file } = openStream(absPath, gzip);
+  if (opts.range && opts.range.end <= opts.range.start) return 0;
+  const { text, file } = openStream(absPath, gzip, opts.range);
   let lineNo = 0;
   // the start of a line that continues in the next chunk
   let carry: Buffer[] = [];

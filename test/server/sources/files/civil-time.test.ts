@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIsoTimestampMs, parseZoneName, yearNearWindow } from '../../../../server/sources/files/civil-time.js';
+import { parseIsoTimestampAt, parseIsoTimestampMs, parseZoneName, yearNearWindow } from '../../../../server/sources/files/civil-time.js';
 import { utc } from './helpers.js';
 
 test('parseIsoTimestampMs: RFC 3339 layouts, rounded to ms, invalid input undefined', () => {
@@ -23,6 +23,14 @@ test('parseIsoTimestampMs: RFC 3339 layouts, rounded to ms, invalid input undefi
     ['', undefined, 'empty'],
   ];
   for (const [input, want, why] of rows) assert.equal(parseIsoTimestampMs(input), want, `${why}: ${input}`);
+  // in place inside a line, after a timestamp of the same minute (the cached path) and of another
+  for (const primer of ['2026-11-28T02:34:00.5Z', '2026-11-28T11:34:00Z', '1999-01-01T00:00:00Z']) {
+    for (const [input, want, why] of rows) {
+      parseIsoTimestampMs(primer);
+      const line = `{"stageTimestamp":"${input}","x":1}`;
+      assert.equal(parseIsoTimestampAt(line, 19, 19 + input.length), want, `${why} in place, after ${primer}: ${input}`);
+    }
+  }
 });
 
 test('yearNearWindow: the year that puts a month/day closest to the window, across New Year too', () => {

@@ -47,6 +47,7 @@ test('parseAuditLine: the fast path, the JSON.parse path and reordered keys agre
     [base, 'fast path'],
     [base.replace('"level":"Metadata"', '"level":"Request"'), 'JSON.parse path (level Request may carry objects)'],
     [JSON.stringify(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]))), 'keys sorted, as a log shipper may rewrite them'],
+    [base.replace('"user":{"username":"u"}', '"user":{"username":"u","extra":{"brokerAgent":"x","lastStatus":{}}}'), 'a key ending like userAgent or responseStatus comes first'],
   ];
   for (const [line, why] of variants) {
     const r = parseAuditLine(line);

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import type { IngestProgress } from '../../../../server/sources/types.js';
 import { createFileSource, readBundle } from '../../../../server/sources/files/index.js';
-import { bundleOf, iso, readFiles, WINDOW } from './helpers.js';
+import { readBundleFiles } from '../../../../server/sources/files/read-bundle.js';
+import { bundleOf, iso, readFiles, ROOT, utc, WINDOW } from './helpers.js';
 
 const ZAP = (i: number): string => `{"level":"info","ts":"2026-11-28T02:0${i % 10}:00Z","caller":"mvcc/index.go:214","msg":"line ${i}"}`;
 const KLOG = (i: number): string => `I1128 02:0${i % 10}:00.000000       1 a.go:1] line ${i}`;
@@ -125,4 +126,13 @@ test('options.signal aborts the read', async (t) => {
   const source = createFileSource(dir);
   assert.equal(source.name, `files:${dir}`);
   assert.equal((await source.fetch(WINDOW)).sources.length, 2);
+});
+
+test('worker threads: the example bundle (every kind of file, one job each) reads the same as in this thread', async () => {
+  const dir = path.join(ROOT, 'examples', 'etcd-disk-latency');
+  const window = { fromMs: utc('2026-01-24T08:51:50Z'), toMs: utc('2026-01-24T09:21:50Z') };
+  const inThread = await readBundleFiles(dir, window, {}, { workers: 1, parallelMinBytes: 0, rangeBytes: 1 << 30 });
+  const parallel = await readBundleFiles(dir, window, {}, { workers: 2, parallelMinBytes: 0, rangeBytes: 64 * 1024 });
+  assert.deepEqual(parallel, inThread);
+  assert.ok(inThread.logs.length > 100 && inThread.series.length > 10 && inThread.audit.length === 1);
 });
