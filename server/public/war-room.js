@@ -27,15 +27,38 @@
   var fullTo = Date.parse(report.window.to);
   var view = { from: fullFrom, to: fullTo };
   var lanes = buildLanes(report.timeline);
-  var seriesRows = report.series.slice().sort(function (a, b) {
-    return componentRank(a.component) - componentRank(b.component) || String(a.host || '').localeCompare(String(b.host || '')) || a.label.localeCompare(b.label);
-  });
+  var seriesRows = sortSeries(report.series);
   var chainPoints = buildChainPoints(report.chain, lanes);
   var selectedId = null;
   var layout = null;
   var frame = 0;
+  // A live page (body data-live) follows the newest time until the user pans or zooms back.
+  var live = document.body.dataset.live === 'true';
+  var following = live;
+
+  // A live page swaps in each new report: the view keeps its span and, while following, the newest time.
+  document.addEventListener('rootline:report', function (ev) {
+    var next = ev.detail;
+    if (!next || !next.window) return;
+    var span = view.to - view.from;
+    var whole = view.from <= fullFrom && view.to >= fullTo;
+    report = next;
+    fullFrom = Date.parse(report.window.from);
+    fullTo = Date.parse(report.window.to);
+    lanes = buildLanes(report.timeline);
+    seriesRows = sortSeries(report.series);
+    chainPoints = buildChainPoints(report.chain, lanes);
+    if (following) setView(fullTo - (whole ? fullTo - fullFrom : span), fullTo);
+    else setView(view.from, view.to);
+  });
 
   // ---- data preparation -------------------------------------------------------------------
+
+  function sortSeries(list) {
+    return list.slice().sort(function (a, b) {
+      return componentRank(a.component) - componentRank(b.component) || String(a.host || '').localeCompare(String(b.host || '')) || a.label.localeCompare(b.label);
+    });
+  }
 
   function componentRank(c) {
     var i = COMPONENT_ORDER.indexOf(c);
@@ -135,6 +158,7 @@
   }
   function shape(parent, severity, x, y, r) {
     var cls = 'mark sev-' + severity;
+    if (severity === 'note') return el('path', { d: 'M' + x + ' ' + (y - r * 1.3) + ' L' + (x + r * 1.3) + ' ' + y + ' L' + x + ' ' + (y + r * 1.3) + ' L' + (x - r * 1.3) + ' ' + y + ' Z', class: cls }, parent);
     if (severity === 'error') return el('rect', { x: x - r, y: y - r, width: 2 * r, height: 2 * r, class: cls }, parent);
     if (severity === 'warn') return el('path', { d: 'M' + x + ' ' + (y - r * 1.2) + ' L' + (x + r * 1.15) + ' ' + (y + r) + ' L' + (x - r * 1.15) + ' ' + (y + r) + ' Z', class: cls }, parent);
     return el('circle', { cx: x, cy: y, r: r, class: cls }, parent);
@@ -185,7 +209,14 @@
     layout.cursor = cursor;
     layout.cursorLabel = cursorLabel;
 
+    // A redraw (a live update) keeps the keyboard focus on the entry that had it.
+    var active = document.activeElement;
+    var focusedId = active && active !== chart && chart.contains(active) ? active.getAttribute('data-id') : null;
     chart.replaceChildren(svg);
+    if (focusedId) {
+      var again = chart.querySelector('.entry.point[data-id="' + CSS.escape(focusedId) + '"]');
+      if (again) again.focus({ preventScroll: true });
+    }
     chart.dataset.aggregated = visible > AGGREGATE_ABOVE ? 'true' : 'false';
     chart.dataset.visible = String(visible);
   }
@@ -236,7 +267,7 @@
     lane.entries.forEach(function (e) {
       var end = e.endMs || e.atMs;
       if (end < view.from || e.atMs > view.to) return;
-      var label = fmtTime(e.atMs) + ' ' + SEVERITY_WORD[e.severity] + ': ' + e.title + (e.count > 1 ? ' (×' + e.count + ')' : '') + (e.inChain ? ' — in the causal chain' : '');
+      var label = fmtTime(e.atMs) + ' ' + (e.kind === 'note' ? 'note' : SEVERITY_WORD[e.severity]) + ': ' + e.title + (e.count > 1 ? ' (×' + e.count + ')' : '') + (e.inChain ? ' — in the causal chain' : '');
       var state = (e.inChain ? ' in-chain' : '') + (e.id === selectedId ? ' selected' : '');
       if (e.kind === 'episode' && e.endMs !== undefined) {
         var x1 = x(e.atMs);
@@ -247,7 +278,7 @@
       }
       var eg = el('g', { class: 'entry point' + state, tabindex: 0, role: 'button', 'data-id': e.id, 'aria-label': label }, points);
       title(eg, label);
-      shape(eg, e.severity, x(e.atMs), cy, r);
+      shape(eg, e.kind === 'note' ? 'note' : e.severity, x(e.atMs), cy, r);
       // A wider invisible target makes small markers easy to hit on a touch screen.
       el('rect', { x: x(e.atMs) - 9 * s, y: cy - 11 * s, width: 18 * s, height: 22 * s, class: 'hit' }, eg);
     });
@@ -372,7 +403,14 @@
     if (from < fullFrom) from = fullFrom;
     if (from + span > fullTo) from = fullTo - span;
     view = { from: from, to: from + span };
+    following = live && view.to >= fullTo - span * 0.01;
+    showFollowing();
     schedule();
+  }
+  function showFollowing() {
+    var button = document.querySelector('[data-zoom="follow"]');
+    if (button) button.setAttribute('aria-pressed', following ? 'true' : 'false');
+    chart.dataset.following = following ? 'true' : 'false';
   }
   function zoomAt(ms, factor) {
     var span = (view.to - view.from) * factor;
@@ -450,6 +488,7 @@
       if (what === 'in') zoomAt(mid, 0.5);
       else if (what === 'out') zoomAt(mid, 2);
       else if (what === 'incident') fitIncident();
+      else if (what === 'follow') setView(fullTo - (view.to - view.from), fullTo);
       else setView(fullFrom, fullTo);
     });
   });
@@ -507,6 +546,7 @@
   function closePanel() {
     panel.hidden = true;
     selectedId = null;
+    document.dispatchEvent(new CustomEvent('rootline:entry', { detail: null }));
     schedule();
   }
 
@@ -538,6 +578,7 @@
     ]);
     raw.textContent = e.evidence.text;
     openPanel();
+    document.dispatchEvent(new CustomEvent('rootline:entry', { detail: e }));
   }
 
   function showChainLink(p) {
@@ -554,6 +595,7 @@
       return ev.claim + (ev.ref ? '\n  ' + describeRef(ev.ref) + '\n  ' + ev.ref.text : '');
     }).join('\n\n');
     openPanel();
+    document.dispatchEvent(new CustomEvent('rootline:entry', { detail: null }));
   }
 
   function openPanel() {
@@ -568,7 +610,8 @@
   if (typeof ResizeObserver === 'function') new ResizeObserver(schedule).observe(chart);
   document.addEventListener('rootline:fontsize', schedule);
   // Open on the incident (the chain with some context); "Whole window" is one click away.
-  if (chainPoints.length) fitIncident();
+  if (chainPoints.length && !live) fitIncident();
+  showFollowing();
   render();
 
   function setupFontToggle() {

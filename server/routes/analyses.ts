@@ -1,17 +1,21 @@
 /**
- * `/api/analyses`: start an analysis of a configured source, read its report, timeline and
- * postmortems. A request names a source; it never gives a path or a URL.
+ * `/api/analyses`: start an analysis of a configured source (a bundle folder, or a Prometheus +
+ * Elasticsearch pair), read its report, timeline and postmortems. A request names a source; it
+ * never gives a path, a URL or a credential.
  */
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { InputError, NotFoundError } from '../../correlators/errors.js';
+import { NotFoundError } from '../../correlators/errors.js';
 import { reportSchema, timelineEntrySchema } from '../../correlators/report/index.js';
 import { sourceNameSchema, windowInputSchema, type WindowInput } from '../config.js';
 import { httpErrorSchema } from '../http-errors.js';
 import type { AnalysisRunner } from '../pipeline.js';
 import { renderPostmortemHtml, renderPostmortemMarkdown, type TemplateSet } from '../render/index.js';
+import { SERVER_SOURCE_KIND } from '../sources/sources-file.js';
+import type { SignalSource } from '../sources/types.js';
 import type { AnalysisRecord, AnalysisStore } from './analysis-store.js';
+import { pickSource } from './pick-source.js';
 
 export interface AnalysesRoutesOptions {
   store: AnalysisStore;
@@ -21,6 +25,8 @@ export interface AnalysesRoutesOptions {
   defaultSource: string;
   /** Windows from each source's rootline.json, used when a request gives none. */
   sourceWindows: Readonly<Record<string, WindowInput>>;
+  /** Configured Prometheus + Elasticsearch pairs by name; each call gives fresh sources. */
+  serverSources?: Readonly<Record<string, () => readonly SignalSource[]>> | undefined;
   templates: TemplateSet;
   tz?: string | undefined;
 }
@@ -30,7 +36,7 @@ export const createAnalysisBodySchema = z
     window: windowInputSchema.optional(),
     source: z
       .object({
-        kind: z.literal('files'),
+        kind: z.enum(['files', SERVER_SOURCE_KIND]),
         name: sourceNameSchema.optional(),
       })
       .strict(),
@@ -69,16 +75,9 @@ export const analysesRoutes: FastifyPluginAsyncZod<AnalysesRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const name = request.body.source.name ?? opts.defaultSource;
-      const dir = opts.sources[name];
-      if (dir === undefined) {
-        throw new InputError(`Invalid source.name ${JSON.stringify(name)}, expecting one of: ${Object.keys(opts.sources).join(', ')}`);
-      }
-      const window = request.body.window ?? opts.sourceWindows[name];
-      if (window === undefined) {
-        throw new InputError(`Missing window, expecting {"from": ISO time, "to": ISO time}: source ${JSON.stringify(name)} has no rootline.json window`);
-      }
-      const record = store.start({ sourceName: name, dir, window: normaliseWindow(window), tz: opts.tz, runner: opts.runner, log: request.log });
+      const configured = { files: opts.sources, servers: opts.serverSources ?? {}, defaultSource: opts.defaultSource, windows: opts.sourceWindows };
+      const { name, dir, sources, window } = pickSource(configured, request.body.source.kind, request.body.source.name, request.body.window);
+      const record = store.start({ sourceName: name, dir, sources, window: normaliseWindow(window), tz: opts.tz, runner: opts.runner, log: request.log });
       request.log.info({ analysisId: record.id, source: name }, 'analysis started');
       return reply.code(201).header('location', `/api/analyses/${record.id}`).send({ id: record.id, status: record.status });
     },

@@ -8,6 +8,7 @@ import type { Report } from '../../correlators/report/index.js';
 import { toAnalysisWindow, type WindowInput } from '../config.js';
 import { buildHttpError } from '../http-errors.js';
 import type { AnalysisRunner, PipelineProgress } from '../pipeline.js';
+import type { SignalSource } from '../sources/types.js';
 
 export type AnalysisStatus = 'running' | 'done' | 'failed';
 
@@ -29,7 +30,10 @@ export interface AnalysisRecord {
 
 export interface StartAnalysisOptions {
   sourceName: string;
+  /** The bundle folder, or for server sources their name in messages. */
   dir: string;
+  /** Server-backed sources to fetch instead of reading `dir`. */
+  sources?: readonly SignalSource[] | undefined;
   window: WindowInput;
   tz?: string | undefined;
   runner: AnalysisRunner;
@@ -89,6 +93,7 @@ export class AnalysisStore {
     options
       .runner({
         input: options.dir,
+        ...(options.sources ? { sources: options.sources } : {}),
         window: toAnalysisWindow(options.window),
         tz: options.tz,
         onProgress: (p) => {

@@ -95,7 +95,7 @@ test('400: a request body that is wrong says which field and what is expected', 
   const rows: { name: string; payload: unknown; message: string }[] = [
     { name: 'time not ISO', payload: { ...body, window: { from: 'yesterday', to: SAMPLE_WINDOW.to } }, message: 'Invalid request: body.window.from: Invalid time, expecting ISO-8601 such as 2026-01-24T08:51:50Z' },
     { name: 'window reversed', payload: { ...body, window: { from: SAMPLE_WINDOW.to, to: SAMPLE_WINDOW.from } }, message: 'Invalid request: body.window.to: Invalid window, "to" must be after "from"' },
-    { name: 'wrong kind', payload: { ...body, source: { kind: 'prometheus' } }, message: 'Invalid request: body.source.kind: Invalid input: expected "files"' },
+    { name: 'wrong kind', payload: { ...body, source: { kind: 'prometheus' } }, message: 'Invalid request: body.source.kind: Invalid option: expected one of "files"|"prometheus+elasticsearch"' },
     // Never a path or a URL from the body: unknown keys are refused outright.
     { name: 'a path', payload: { ...body, source: { kind: 'files', path: '/etc' } }, message: 'Invalid request: body.source: Unrecognized key: "path"' },
     { name: 'a URL', payload: { ...body, source: { kind: 'files', url: 'http://evil/' } }, message: 'Invalid request: body.source: Unrecognized key: "url"' },

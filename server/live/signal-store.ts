@@ -1,0 +1,161 @@
+/**
+ * The accumulated signals of a live session, by part (a followed file, a polled server): log
+ * records in time order per part, the part's current series and audit aggregates, its report.
+ * New records are appended, a document's replace its old ones, and `trim` cuts everything before
+ * the sliding window (with a hard cap on records), so memory follows the window, not the uptime.
+ * `snapshot` assembles one SignalSet for the correlators.
+ */
+import type { AnalysisWindow, AuditAggregate, LogRecord, Series, SignalSet, SourceReport } from '../../correlators/signals/index.js';
+import { combineSourceReports, trimAudit, trimSeries } from './merge-signals.js';
+
+export const DEFAULT_MAX_RECORDS = 200_000;
+
+interface Part {
+  logs: LogRecord[];
+  series: Series[];
+  audit: AuditAggregate[];
+  reports: SourceReport[];
+}
+
+export class SignalStore {
+  readonly #parts = new Map<string, Part>();
+  #records = 0;
+  /** Records dropped by the cap (not by the window). */
+  capped = 0;
+
+  constructor(readonly maxRecords = DEFAULT_MAX_RECORDS) {}
+
+  get records(): number {
+    return this.#records;
+  }
+
+  #part(key: string): Part {
+    let p = this.#parts.get(key);
+    if (!p) {
+      p = { logs: [], series: [], audit: [], reports: [] };
+      this.#parts.set(key, p);
+    }
+    return p;
+  }
+
+  /** Adds records (any order) to a part's. */
+  appendLogs(key: string, logs: readonly LogRecord[]): void {
+    if (logs.length === 0) return;
+    const p = this.#part(key);
+    const batch = [...logs].sort(compareRecords);
+    const last = p.logs[p.logs.length - 1];
+    if (!last || compareRecords(last, batch[0]!) <= 0) p.logs.push(...batch);
+    else p.logs = mergeSorted(p.logs, batch);
+    this.#records += batch.length;
+  }
+
+  replaceLogs(key: string, logs: readonly LogRecord[]): void {
+    const p = this.#part(key);
+    this.#records += logs.length - p.logs.length;
+    p.logs = [...logs].sort(compareRecords);
+  }
+
+  setAggregates(key: string, series: Series[], audit: AuditAggregate[]): void {
+    const p = this.#part(key);
+    p.series = series;
+    p.audit = audit;
+  }
+
+  /** The part's source reports (a polled server may report several sources). */
+  setReport(key: string, report: SourceReport | SourceReport[]): void {
+    this.#part(key).reports = Array.isArray(report) ? report : [report];
+  }
+
+  /** Forgets a part (a file that vanished and left the window). */
+  remove(key: string): void {
+    const p = this.#parts.get(key);
+    if (p) this.#records -= p.logs.length;
+    this.#parts.delete(key);
+  }
+
+  /** Drops everything before `fromMs`; then, over the cap, the oldest records. */
+  trim(fromMs: number): void {
+    for (const p of this.#parts.values()) {
+      const i = firstAtOrAfter(p.logs, fromMs);
+      if (i > 0) {
+        p.logs = p.logs.slice(i);
+        this.#records -= i;
+      }
+      p.series = p.series.map((s) => trimSeries(s, fromMs)).filter((s): s is Series => s !== undefined);
+      p.audit = p.audit.map((a) => trimAudit(a, fromMs)).filter((a): a is AuditAggregate => a !== undefined);
+    }
+    if (this.#records > this.maxRecords) this.#capRecords();
+  }
+
+  /** Drops the oldest records across parts until the cap holds. */
+  #capRecords(): void {
+    const times = [...this.#parts.values()].flatMap((p) => p.logs.map((r) => r.atMs)).sort((a, b) => a - b);
+    const cutMs = times[this.#records - this.maxRecords] ?? Infinity;
+    for (const p of this.#parts.values()) {
+      const i = firstAtOrAfter(p.logs, cutMs);
+      if (i > 0) {
+        p.logs = p.logs.slice(i);
+        this.#records -= i;
+        this.capped += i;
+      }
+    }
+  }
+
+  /** The signals of `window` for the correlators: records in time order, one report per source. */
+  snapshot(window: AnalysisWindow): SignalSet {
+    const parts = [...this.#parts.values()];
+    const logs = mergeMany(parts.map((p) => p.logs));
+    const bySource = new Map<string, SourceReport[]>();
+    for (const r of parts.flatMap((p) => p.reports)) {
+      const list = bySource.get(r.sourceId);
+      if (list) list.push(r);
+      else bySource.set(r.sourceId, [r]);
+    }
+    const sources = [...bySource.values()].map((list) => combineSourceReports(list));
+    sources.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+    if (this.capped > 0 && sources[0]) {
+      const first = (sources[0] = { ...sources[0] });
+      first.limits = [...(first.limits ?? []), `live: ${this.capped} oldest records dropped to stay under ${this.maxRecords} in memory`];
+    }
+    return { window, logs, series: parts.flatMap((p) => p.series), audit: parts.flatMap((p) => p.audit), sources };
+  }
+}
+
+/** The batch reader's order: time, then source, then line. */
+export function compareRecords(a: LogRecord, b: LogRecord): number {
+  return a.atMs - b.atMs || (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0) || a.line - b.line;
+}
+
+function firstAtOrAfter(logs: readonly LogRecord[], ms: number): number {
+  let lo = 0;
+  let hi = logs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (logs[mid]!.atMs < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function mergeSorted(a: readonly LogRecord[], b: readonly LogRecord[]): LogRecord[] {
+  const out: LogRecord[] = new Array<LogRecord>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = compareRecords(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/** k sorted lists into one, pairwise (log k rounds of linear merges). */
+export function mergeMany(lists: readonly (readonly LogRecord[])[]): LogRecord[] {
+  let round = lists.filter((l) => l.length > 0);
+  if (round.length === 0) return [];
+  while (round.length > 1) {
+    const next: (readonly LogRecord[])[] = [];
+    for (let i = 0; i < round.length; i += 2) next.push(i + 1 < round.length ? mergeSorted(round[i]!, round[i + 1]!) : round[i]!);
+    round = next;
+  }
+  return [...round[0]!];
+}
