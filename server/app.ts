@@ -6,12 +6,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { WindowInput } from './config.js';
 import { buildHttpError, buildRouteNotFound } from './http-errors.js';
+import { createMetrics, installOps, type Metrics } from './ops/index.js';
+import { DEFAULT_SECURITY, installSecurity, type SecurityConfig } from './security/index.js';
 import type { AnalysisRunner } from './pipeline.js';
+import type { SignalSource } from './sources/types.js';
 import type { TemplateSet } from './render/index.js';
 import { AnalysisStore } from './routes/analysis-store.js';
 import { analysesRoutes } from './routes/analyses.js';
 import { healthRoutes } from './routes/health.js';
 import { warRoomRoutes } from './routes/war-room.js';
+import type { LiveDeps } from './live/index.js';
+import { buildLiveRootRedirect, liveRoutes } from './routes/live.js';
+import { liveNotesRoutes } from './routes/live-notes.js';
 
 export interface AppDeps {
   /** Runs one analysis (the real one is `runAnalysis` of pipeline.ts). */
@@ -19,6 +25,8 @@ export interface AppDeps {
   /** File roots a request may pick by name. */
   sources: Readonly<Record<string, string>>;
   defaultSource: string;
+  /** Prometheus + Elasticsearch pairs a request may pick by name (`source.kind` "prometheus+elasticsearch"). */
+  serverSources?: Readonly<Record<string, () => readonly SignalSource[]>>;
   /** Windows from each source's rootline.json, for requests without a window. */
   sourceWindows?: Readonly<Record<string, WindowInput>>;
   /** The analysis the war room shows at `/`, started once when the app is ready. */
@@ -30,10 +38,17 @@ export interface AppDeps {
   /** Pass one to keep a handle on the analyses (main.ts waits for the default one). */
   store?: AnalysisStore;
   logger?: FastifyServerOptions['logger'];
+  /** Tokens and limits; default: no access control, default limits. */
+  security?: SecurityConfig;
+  /** Pass one to read the metrics in tests; default: a fresh registry. */
+  metrics?: Metrics;
+  /** Live sessions (`POST /api/live`, `serve --live`); without it there are no live routes. */
+  live?: LiveDeps;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 64 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  // requestTimeout: a client gets 30 s to send its request (slow-loris); responses (SSE) are not bounded by it.
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 64 * 1024, requestTimeout: 30_000 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -52,25 +67,43 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('referrer-policy', 'no-referrer');
   });
 
+  // Access control, limits and probes come first: their hooks must see every route.
+  const security = deps.security ?? DEFAULT_SECURITY;
+  const metrics = deps.metrics ?? createMetrics();
+  const { limiter, streams } = installSecurity(app, security, metrics);
+  await installOps(app, { metrics, limiter, streams, graceMs: security.limits.shutdownGraceMs });
+  const runAnalysis = limiter.wrap(deps.runAnalysis);
+
+  // `serve --live`: `/` is the default live session's page.
+  if (deps.live) app.addHook('onRequest', buildLiveRootRedirect(deps.live.hub));
+
   const store = deps.store ?? new AnalysisStore();
   await app.register(healthRoutes, { store });
   await app.register(analysesRoutes, {
     store,
-    runner: deps.runAnalysis,
+    runner: runAnalysis,
     sources: deps.sources,
     defaultSource: deps.defaultSource,
     sourceWindows: deps.sourceWindows ?? {},
+    serverSources: deps.serverSources,
     templates: deps.templates,
     tz: deps.tz,
   });
   await app.register(warRoomRoutes, { store, templates: deps.templates, publicDir: deps.publicDir });
+  if (deps.live) {
+    const { hub, page, publicDir } = deps.live;
+    hub.attachLogger(app.log);
+    await app.register(liveRoutes, { hub, sources: deps.sources, defaultSource: deps.defaultSource, templates: deps.templates, page, publicDir });
+    await app.register(liveNotesRoutes, { hub });
+  }
 
   const defaultAnalysis = deps.defaultAnalysis;
   if (defaultAnalysis) {
     app.addHook('onReady', async () => {
-      const dir = deps.sources[defaultAnalysis.source];
+      const server = deps.serverSources?.[defaultAnalysis.source];
+      const dir = server ? `prometheus+elasticsearch:${defaultAnalysis.source}` : deps.sources[defaultAnalysis.source];
       if (dir === undefined) throw new Error(`default analysis: unknown source ${defaultAnalysis.source}`);
-      store.start({ sourceName: defaultAnalysis.source, dir, window: defaultAnalysis.window, tz: deps.tz, runner: deps.runAnalysis, log: app.log, pinned: true });
+      store.start({ sourceName: defaultAnalysis.source, dir, sources: server?.(), window: defaultAnalysis.window, tz: deps.tz, runner: runAnalysis, log: app.log, pinned: true });
     });
   }
   return app;

@@ -11,16 +11,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Report } from '../correlators/report/index.js';
-import { TEMPLATES_DIR, isValidZone, isoTimeSchema, readConfig, toAnalysisWindow, windowInputSchema, type WindowInput } from './config.js';
+import { TEMPLATES_DIR, isValidZone, isoTimeSchema, readConfig, sourceNameSchema, toAnalysisWindow, windowInputSchema, type WindowInput } from './config.js';
 import { startServer } from './main.js';
+import { parseDurationMs } from './sources/config.js';
+import { buildServerSources, SERVER_SOURCE_KIND } from './sources/sources-file.js';
+import type { SignalSource } from './sources/types.js';
 import { readBundleManifest, runAnalysis, type AnalysisRunner, type PipelineProgress } from './pipeline.js';
 import { formatBytes, formatCount, formatDuration, formatPercent, loadTemplates, renderPostmortemHtml, renderPostmortemMarkdown } from './render/index.js';
 
 export const USAGE = `Usage:
   rootline analyze --input DIR [--from ISO --to ISO] [--format json|md|html] [--out FILE] [--tz ZONE] [--template DIR]
-  rootline serve [--input DIR] [--from ISO --to ISO] [--port 8080] [--host 127.0.0.1] [--tz ZONE] [--template DIR]
+  rootline analyze --source NAME [--config FILE] --from ISO --to ISO [--format ...] [--out FILE] [--template DIR]
+  rootline serve [--input DIR | --source NAME] [--config FILE] [--from ISO --to ISO] [--port 8080] [--host 127.0.0.1] [--tz ZONE] [--template DIR]
+  rootline serve --live [--input DIR] [--window 30m] [--interval 2s] [--clock data|wall] [--incident KEY] [--port ...]
 
   --input DIR     an incident bundle folder (serve: defaults to the bundled example)
+  --source NAME   a configured source instead: a Prometheus + Elasticsearch pair of the sources file
+                  (or a bundle named in ROOTLINE_SOURCES); serve: the source shown at /
+  --config FILE   the sources file (JSON, see README "Sources"); default: ROOTLINE_CONFIG
   --from, --to    the analysis window, ISO-8601 (UTC unless an offset is given);
                   default: the window in DIR/rootline.json
   --format        json (the Report, one object on stdout; default), md or html (a postmortem draft)
@@ -28,6 +36,11 @@ export const USAGE = `Usage:
   --tz ZONE       zone of timestamps written without one (IANA name or UTC+02:00); default: inferred per file
   --template DIR  your own templates (postmortem.md.hbs, postmortem.html.hbs, war-room.html.hbs, partials/); missing ones fall back to ours
   --port, --host  where serve listens (--port 0 picks a free port)
+  --live          follow the bundle while it is written: a sliding window, re-analysed as lines arrive,
+                  pushed to the war room; notes are kept in ROOTLINE_DATA_DIR (default .rootline)
+  --window        live: the sliding window (default 30m); --interval: how often files are read (default 2s)
+  --clock         live: data (the window ends at the newest record read; default) or wall (the server's clock)
+  --incident KEY  live: the key notes are stored under (default: the bundle folder)
 `;
 
 /** Exit codes: 0 done, 1 the analysis or the server failed, 2 wrong usage (the message says what to fix). */
@@ -47,7 +60,9 @@ const optionalIso = isoTimeSchema.optional();
 const zoneSchema = z.string().refine(isValidZone, 'Invalid zone, expecting an IANA name such as Europe/Berlin or UTC+02:00');
 
 const analyzeFlagsSchema = z.object({
-  input: z.string({ error: 'missing, expecting a bundle folder' }).min(1, 'missing, expecting a bundle folder'),
+  input: z.string().min(1, 'missing, expecting a bundle folder').optional(),
+  source: sourceNameSchema.optional(),
+  config: z.string().min(1).optional(),
   from: optionalIso,
   to: optionalIso,
   format: z.enum(['json', 'md', 'html'], { error: 'Invalid format, expecting one of json, md, html' }).default('json'),
@@ -56,7 +71,20 @@ const analyzeFlagsSchema = z.object({
   template: z.string().min(1).optional(),
 });
 
+const liveDurationSchema = (what: string, minMs: number, maxMs: number) =>
+  z.string().refine((s) => {
+    const ms = parseDurationMs(s);
+    return ms !== undefined && ms >= minMs && ms <= maxMs;
+  }, `Invalid ${what}, expecting a duration such as ${what === 'window' ? '30m' : '2s'}`);
+
 const serveFlagsSchema = z.object({
+  source: sourceNameSchema.optional(),
+  config: z.string().min(1).optional(),
+  live: z.boolean().optional(),
+  window: liveDurationSchema('window', 60_000, 24 * 3_600_000).optional(),
+  interval: liveDurationSchema('interval', 250, 600_000).optional(),
+  clock: z.enum(['data', 'wall'], { error: 'Invalid clock, expecting data or wall' }).optional(),
+  incident: z.string().min(1).max(200).optional(),
   input: z.string().min(1).optional(),
   from: optionalIso,
   to: optionalIso,
@@ -80,10 +108,17 @@ const FLAG_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  source: { type: 'string' },
+  config: { type: 'string' },
+  live: { type: 'boolean' },
+  window: { type: 'string' },
+  interval: { type: 'string' },
+  clock: { type: 'string' },
+  incident: { type: 'string' },
 } as const;
 
-const ANALYZE_FLAGS = new Set(['input', 'from', 'to', 'format', 'out', 'tz', 'template', 'help']);
-const SERVE_FLAGS = new Set(['input', 'from', 'to', 'port', 'host', 'tz', 'template', 'help']);
+const ANALYZE_FLAGS = new Set(['input', 'source', 'config', 'from', 'to', 'format', 'out', 'tz', 'template', 'help']);
+const SERVE_FLAGS = new Set(['input', 'source', 'config', 'from', 'to', 'port', 'host', 'tz', 'template', 'help', 'live', 'window', 'interval', 'clock', 'incident']);
 
 export interface CliDeps {
   runAnalysis: AnalysisRunner;
@@ -132,9 +167,9 @@ function parseFlags(argv: string[]): { command: string | undefined; flags: Flags
   return { command, flags: parsed.values };
 }
 
-function checkFlags<T extends z.ZodType>(schema: T, command: string, allowed: Set<string>, flags: Flags): z.infer<T> {
+function checkFlags<T extends z.ZodType>(schema: T, command: string, allowed: Set<string>, flags: Flags, extra: string[] = []): z.infer<T> {
   const notHere = Object.keys(flags).filter((k) => flags[k] !== undefined && !allowed.has(k));
-  const problems = notHere.map((k) => `--${k}: not an option of ${command}`);
+  const problems = [...notHere.map((k) => `--${k}: not an option of ${command}`), ...extra];
   const result = schema.safeParse(flags);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -165,17 +200,36 @@ async function assertFolder(flag: string, dir: string): Promise<void> {
   if (!info?.isDirectory()) throw new UsageError(`invalid arguments: ${flag} ${dir}: no such folder`);
 }
 
+/** What `analyze` reads: `--input DIR`, or `--source NAME` of the configuration (a server pair or a named bundle). */
+async function resolveAnalyzeTarget(flags: z.infer<typeof analyzeFlagsSchema>): Promise<{ input: string; sources?: SignalSource[]; window: WindowInput }> {
+  if (flags.source === undefined) {
+    const input = flags.input!;
+    await assertFolder('--input', input);
+    return { input: path.resolve(input), window: await resolveWindow(input, flags.from, flags.to) };
+  }
+  if (flags.input !== undefined) throw new UsageError('invalid arguments to analyze: --input and --source exclude each other, give one');
+  const config = readConfig({ configFile: flags.config, source: flags.source });
+  const server = config.serverSources?.[flags.source];
+  if (!server) {
+    const dir = config.sources[flags.source]!;
+    return { input: dir, window: await resolveWindow(dir, flags.from, flags.to) };
+  }
+  if (flags.from === undefined || flags.to === undefined) throw new UsageError(`invalid arguments: --source ${flags.source} reads Prometheus and Elasticsearch, which have no stored window: give --from and --to`);
+  return { input: `${SERVER_SOURCE_KIND}:${flags.source}`, sources: buildServerSources(server), window: await resolveWindow(flags.source, flags.from, flags.to) };
+}
+
 async function runAnalyze(rawFlags: Flags, io: CliIo, term: Terminal, deps: CliDeps): Promise<number> {
-  const flags = checkFlags(analyzeFlagsSchema, 'analyze', ANALYZE_FLAGS, rawFlags);
-  await assertFolder('--input', flags.input);
+  const missing = rawFlags['input'] === undefined && rawFlags['source'] === undefined ? ['--input: missing, expecting a bundle folder (or --source NAME)'] : [];
+  const flags = checkFlags(analyzeFlagsSchema, 'analyze', ANALYZE_FLAGS, rawFlags, missing);
   if (flags.template !== undefined) await assertFolder('--template', flags.template);
-  const window = await resolveWindow(flags.input, flags.from, flags.to);
+  const target = await resolveAnalyzeTarget(flags);
   // Templates first: a broken user template fails before minutes of reading.
   const templates = flags.format === 'json' ? undefined : loadTemplates({ baseDir: TEMPLATES_DIR, userDir: flags.template });
 
   const report = await deps.runAnalysis({
-    input: path.resolve(flags.input),
-    window: toAnalysisWindow(window),
+    input: target.input,
+    ...(target.sources ? { sources: target.sources } : {}),
+    window: toAnalysisWindow(target.window),
     tz: flags.tz,
     onProgress: io.stderrIsTTY ? (p) => term.progress(describeProgress(p)) : undefined,
   });
@@ -199,13 +253,19 @@ async function runAnalyze(rawFlags: Flags, io: CliIo, term: Terminal, deps: CliD
 
 async function runServe(rawFlags: Flags, term: Terminal, io: CliIo, deps: CliDeps): Promise<number> {
   const flags = checkFlags(serveFlagsSchema, 'serve', SERVE_FLAGS, rawFlags);
+  const liveOnly = (['window', 'interval', 'clock', 'incident'] as const).filter((k) => flags[k] !== undefined);
+  if (!flags.live && liveOnly.length > 0) throw new UsageError(`invalid arguments to serve: ${liveOnly.map((k) => `--${k}`).join(', ')} only with --live`);
+  if (flags.live && (flags.from !== undefined || flags.to !== undefined)) throw new UsageError('invalid arguments to serve: --from/--to do not go with --live (the window slides: use --window)');
   if (flags.input !== undefined) await assertFolder('--input', flags.input);
   if (flags.template !== undefined) await assertFolder('--template', flags.template);
-  const config = readConfig({ host: flags.host, port: flags.port, tz: flags.tz, templateDir: flags.template, input: flags.input });
+  const config = readConfig({ host: flags.host, port: flags.port, tz: flags.tz, templateDir: flags.template, input: flags.input, configFile: flags.config, source: flags.source });
   const input = config.sources[config.defaultSource] ?? '';
   const window = flags.from !== undefined || flags.to !== undefined ? await resolveWindow(input, flags.from, flags.to) : undefined;
-  const server = await startServer({ config, window, runAnalysis: deps.runAnalysis });
-  io.stdout.write(`rootline war room: ${server.url}\n`);
+  const live = flags.live
+    ? { windowMs: flags.window === undefined ? undefined : parseDurationMs(flags.window), intervalMs: flags.interval === undefined ? undefined : parseDurationMs(flags.interval), clock: flags.clock, incident: flags.incident }
+    : undefined;
+  const server = await startServer({ config, window, runAnalysis: deps.runAnalysis, live });
+  io.stdout.write(`rootline war room${live ? ' (live)' : ''}: ${server.url}\n`);
 
   const close = () => {
     void server.app.close().then(() => process.exit(EXIT.ok));

@@ -10,6 +10,9 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { ConfigError } from '../correlators/errors.js';
 import type { AnalysisWindow } from '../correlators/signals/index.js';
+import { parseSecurityConfig, type SecurityConfig } from './security/config.js';
+import type { SourceConfig } from './sources/config.js';
+import { readSourcesFile } from './sources/sources-file.js';
 
 /** The folder holding package.json: `templates/`, `examples/` and `server/public/` are resolved from here, never from cwd. */
 export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -74,8 +77,11 @@ export const serverConfigSchema = z.object({
   defaultSource: sourceNameSchema,
   /** A folder of user templates overriding ours, by file name. */
   templateDir: z.string().min(1).optional(),
+  /** Durable state (live notes: notes.sqlite); `readConfig` sets it, hand-built configs default to `.rootline`. */
+  dataDir: z.string().min(1).optional(),
 });
-export type ServerConfig = Readonly<z.infer<typeof serverConfigSchema>>;
+/** `security`: tokens and limits (server/security/config.ts); absent in hand-built configs, which get the defaults. */
+export type ServerConfig = Readonly<z.infer<typeof serverConfigSchema> & { security?: SecurityConfig; serverSources?: Readonly<Record<string, Readonly<SourceConfig>>> }>;
 
 /** What flags may set; undefined means "take the environment or the default". */
 export interface ConfigOverrides {
@@ -85,12 +91,18 @@ export interface ConfigOverrides {
   templateDir?: string | undefined;
   /** `--input DIR`: becomes the source named `input` and the default. */
   input?: string | undefined;
+  /** `--config FILE`: the sources file (named Prometheus + Elasticsearch pairs); else `ROOTLINE_CONFIG`. */
+  configFile?: string | undefined;
+  /** `--source NAME`: the default source, a bundle or a pair of the sources file. */
+  source?: string | undefined;
 }
 
 /**
  * Reads the configuration. Environment:
  * `ROOTLINE_HOST`, `ROOTLINE_PORT`, `ROOTLINE_TZ`, `ROOTLINE_LOG_LEVEL`, `ROOTLINE_TEMPLATES`,
- * `ROOTLINE_SOURCES` (`name=dir,name=dir`; `example` is always there), `ROOTLINE_DEFAULT_SOURCE`.
+ * `ROOTLINE_SOURCES` (`name=dir,name=dir`; `example` is always there), `ROOTLINE_DEFAULT_SOURCE`,
+ * `ROOTLINE_DATA_DIR` (live notes; default `.rootline` in the working directory), `ROOTLINE_CONFIG`
+ * (the sources file), and the secrets its entries name (`ROOTLINE_PROM_PASSWORD`, `ROOTLINE_ES_API_KEY`, ...).
  */
 export function readConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const problems: string[] = [];
@@ -108,6 +120,19 @@ export function readConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     sources.input = path.resolve(overrides.input);
     defaultSource = 'input';
   }
+  if (overrides.source !== undefined) defaultSource = overrides.source;
+  const configFile = overrides.configFile ?? (env.ROOTLINE_CONFIG || undefined);
+  let serverSources: Readonly<Record<string, Readonly<SourceConfig>>> = {};
+  if (configFile !== undefined) {
+    try {
+      serverSources = readSourcesFile(path.resolve(configFile), env);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  for (const name of Object.keys(serverSources)) {
+    if (name in sources) problems.push(`${configFile}: source ${JSON.stringify(name)} is also a bundle folder (ROOTLINE_SOURCES, --input or the example): give it another name`);
+  }
   const raw = {
     host: overrides.host ?? env.ROOTLINE_HOST ?? '127.0.0.1',
     port: overrides.port ?? env.ROOTLINE_PORT ?? 8080,
@@ -116,14 +141,17 @@ export function readConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     sources,
     defaultSource,
     templateDir: overrides.templateDir ?? (env.ROOTLINE_TEMPLATES || undefined),
+    dataDir: path.resolve(env.ROOTLINE_DATA_DIR || '.rootline'),
   };
   const parsed = serverConfigSchema.safeParse(raw);
+  const security = parseSecurityConfig(env, problems);
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`));
-  else if (!(parsed.data.defaultSource in parsed.data.sources)) {
-    problems.push(`ROOTLINE_DEFAULT_SOURCE: unknown source ${JSON.stringify(parsed.data.defaultSource)}, expecting one of ${Object.keys(parsed.data.sources).join(', ')}`);
+  else if (!(parsed.data.defaultSource in parsed.data.sources) && !(parsed.data.defaultSource in serverSources)) {
+    const what = overrides.source !== undefined ? '--source' : 'ROOTLINE_DEFAULT_SOURCE';
+    problems.push(`${what}: unknown source ${JSON.stringify(parsed.data.defaultSource)}, expecting one of ${[...Object.keys(parsed.data.sources), ...Object.keys(serverSources)].join(', ')}`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  return deepFreeze(parsed.data);
+  return deepFreeze({ ...parsed.data, security, serverSources });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -10,7 +10,8 @@ import { analyzeSignals } from '../correlators/report/index.js';
 import type { Report } from '../correlators/report/index.js';
 import type { AnalysisWindow, SignalSet } from '../correlators/signals/index.js';
 import { readBundle } from './sources/files/index.js';
-import type { FetchOptions, IngestProgress } from './sources/types.js';
+import { fetchAll } from './sources/combine.js';
+import type { FetchOptions, IngestProgress, SignalSource } from './sources/types.js';
 import { windowInputSchema } from './config.js';
 
 export type PipelineProgress =
@@ -18,8 +19,10 @@ export type PipelineProgress =
   | { stage: 'analyse'; elapsedMs: number; files: number; lines: number; badLines: number; bytes: number };
 
 export interface RunAnalysisOptions {
-  /** The bundle folder. */
+  /** The bundle folder; with `sources`, only their name in messages (`prometheus+elasticsearch:prod`). */
   input: string;
+  /** Server-backed sources (Prometheus, Elasticsearch) to fetch instead of reading `input`. */
+  sources?: readonly SignalSource[] | undefined;
   window: AnalysisWindow;
   /** Zone for timestamps written without one. */
   tz?: string | undefined;
@@ -32,15 +35,20 @@ export interface PipelineDeps {
   readBundle: (dir: string, window: AnalysisWindow, options: FetchOptions) => Promise<SignalSet>;
   analyzeSignals: typeof analyzeSignals;
   nowMs: () => number;
+  /** Several sources into one SignalSet; default `fetchAll`. */
+  fetchAll?: typeof fetchAll;
 }
 
-export const defaultPipelineDeps: PipelineDeps = { readBundle, analyzeSignals, nowMs: () => Date.now() };
+export const defaultPipelineDeps: PipelineDeps = { readBundle, analyzeSignals, nowMs: () => Date.now(), fetchAll };
 
 export type AnalysisRunner = (options: RunAnalysisOptions) => Promise<Report>;
 
-/** Reads `input` for `window` and analyses it; an analysis failure says which bundle and why. */
+/**
+ * Reads `input` (or fetches `sources`) for `window` and analyses it; an analysis failure says which
+ * bundle and why. A server source that fails does not fail the analysis: the Report says so.
+ */
 export async function runAnalysis(options: RunAnalysisOptions, deps: PipelineDeps = defaultPipelineDeps): Promise<Report> {
-  await assertDirectory(options.input);
+  if (!options.sources) await assertDirectory(options.input);
   const startedMs = deps.nowMs();
   const fetchOptions: FetchOptions = {};
   if (options.tz !== undefined) fetchOptions.tz = options.tz;
@@ -48,7 +56,7 @@ export async function runAnalysis(options: RunAnalysisOptions, deps: PipelineDep
   const onProgress = options.onProgress;
   if (onProgress) fetchOptions.onProgress = (p) => onProgress({ stage: 'ingest', elapsedMs: deps.nowMs() - startedMs, ...p });
 
-  const signals = await deps.readBundle(options.input, options.window, fetchOptions);
+  const signals = options.sources ? await (deps.fetchAll ?? fetchAll)(options.sources, options.window, fetchOptions) : await deps.readBundle(options.input, options.window, fetchOptions);
   const ingestMs = deps.nowMs() - startedMs;
   onProgress?.({
     stage: 'analyse',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -19,7 +19,7 @@ function rootline(...args: string[]) {
 
 test('bad flags: exit 2, one line on stderr saying what to fix, nothing on stdout', async (t) => {
   const rows: { name: string; args: string[]; message: string }[] = [
-    { name: 'no input, bad time', args: ['analyze', '--from', 'yesterday'], message: 'rootline: invalid arguments to analyze: --input: missing, expecting a bundle folder; --from: Invalid time, expecting ISO-8601 such as 2026-01-24T08:51:50Z (got "yesterday") (see rootline --help)' },
+    { name: 'no input, bad time', args: ['analyze', '--from', 'yesterday'], message: 'rootline: invalid arguments to analyze: --input: missing, expecting a bundle folder (or --source NAME); --from: Invalid time, expecting ISO-8601 such as 2026-01-24T08:51:50Z (got "yesterday") (see rootline --help)' },
     { name: 'unknown option', args: ['analyze', '--bogus', 'x'], message: 'rootline: unknown option --bogus (see rootline --help)' },
     { name: 'option without value', args: ['analyze', '--input'], message: 'rootline: option --input needs a value (see rootline --help)' },
     { name: 'unknown format', args: ['analyze', '--input', EXAMPLE_DIR, '--format', 'pdf'], message: 'rootline: invalid arguments to analyze: --format: Invalid format, expecting one of json, md, html (got "pdf") (see rootline --help)' },
@@ -150,4 +150,28 @@ test('rootline serve --port 0 serves the bundled example from any cwd and prints
   const page = await fetch(url);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /rootline war room/);
+});
+
+test('analyze --source NAME --config FILE: a Prometheus + Elasticsearch pair by name, never a URL on the command line', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rootline-cli-sources-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'sources.json');
+  writeFileSync(file, JSON.stringify({ sources: { prod: { prometheus: { url: 'http://127.0.0.1:1' }, elasticsearch: { url: 'http://127.0.0.1:1', audit: { index: 'audit' } } } } }));
+  const runner = fakeRunner();
+  const err = capture();
+  const win = ['--from', '2026-01-24T08:51:50Z', '--to', '2026-01-24T09:21:50Z'];
+  const code = await runCli(['analyze', '--source', 'prod', '--config', file, ...win], { stdout: capture().stream, stderr: err.stream, stderrIsTTY: false }, { runAnalysis: runner });
+  assert.equal(code, 0, err.text());
+  assert.equal(runner.calls[0]!.input, 'prometheus+elasticsearch:prod');
+  assert.deepEqual(runner.calls[0]!.sources?.map((s) => s.name), ['prometheus', 'elasticsearch']);
+  const rows: [string[], string][] = [
+    [['analyze', '--source', 'prod', '--config', file], 'rootline: invalid arguments: --source prod reads Prometheus and Elasticsearch, which have no stored window: give --from and --to (see rootline --help)'],
+    [['analyze', '--source', 'prod', '--input', EXAMPLE_DIR, '--config', file, ...win], 'rootline: invalid arguments to analyze: --input and --source exclude each other, give one (see rootline --help)'],
+    [['analyze', '--source', 'dev', '--config', file, ...win], 'rootline: Invalid configuration: --source: unknown source "dev", expecting one of example, prod (see rootline --help)'],
+  ];
+  for (const [args, message] of rows) {
+    const e = capture();
+    assert.equal(await runCli(args, { stdout: capture().stream, stderr: e.stream, stderrIsTTY: false }, { runAnalysis: runner }), 2, args.join(' '));
+    assert.equal(e.text(), `${message}\n`);
+  }
 });

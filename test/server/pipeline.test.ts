@@ -77,3 +77,21 @@ test('readBundleManifest: the example, none, and invalid ones', async (t) => {
   writeFileSync(path.join(dir, 'rootline.json'), '{not json');
   await assert.rejects(readBundleManifest(dir), /expecting JSON/);
 });
+
+test('runAnalysis with server sources fetches them all (no folder to check) and names them on failure', async () => {
+  const fetched: string[][] = [];
+  const deps = fakeDeps({
+    fetchAll: async (sources, w) => {
+      fetched.push(sources.map((s) => s.name));
+      return { ...signals(), window: w };
+    },
+    readBundle: async () => assert.fail('no bundle is read'),
+  });
+  const fake = (name: string) => ({ name, fetch: async () => signals() });
+  await runAnalysis({ input: 'prometheus+elasticsearch:prod', sources: [fake('prometheus'), fake('elasticsearch')], window }, deps);
+  assert.deepEqual(fetched, [['prometheus', 'elasticsearch']]);
+  await assert.rejects(
+    runAnalysis({ input: 'prometheus+elasticsearch:prod', sources: [], window }, { ...deps, analyzeSignals: () => { throw new Error('boom'); } }),
+    /^Error: The analysis of prometheus\+elasticsearch:prod failed: boom$/,
+  );
+});

@@ -1,7 +1,7 @@
 // Episodes on series: both the absolute threshold and the factor over the window baseline must be crossed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectEpisodes, SERIES_RULES } from '../../../correlators/anomaly/index.js';
+import { detectEpisodes, quantile, SERIES_RULES } from '../../../correlators/anomaly/index.js';
 import type { Series } from '../../../correlators/signals/index.js';
 
 const fsyncRule = SERIES_RULES.find((r) => r.metric === 'etcd_wal_fsync_p99_s')!;
@@ -35,4 +35,28 @@ for (const row of ROWS) {
 test('a clock offset moves the episode', () => {
   const eps = detectEpisodes(series([0.002, 0.002, 0.002, 0.9, 0.9, 0.002, 0.002, 0.002]), fsyncRule, -10_000, 't');
   assert.equal(eps[0]!.startMs, 3 * 15_000 - 7_500 - 10_000);
+});
+
+test('the window baseline (selected in O(n), not sorted) is the quantile of the sorted finite values', () => {
+  const up = { ...fsyncRule, threshold: -1e12, factor: 0 };
+  const down = { ...fsyncRule, direction: 'down' as const, threshold: 1e12, factor: 0 };
+  let seed = 11;
+  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  // [values, why]
+  const rows: [number[], string][] = [
+    [[3, 1, 2], 'three points'],
+    [[5, 5, 5, 5, 5, 5], 'all equal'],
+    [[1, 2, 2, 2, 2, 3, 2, 2, 1, 9], 'mostly duplicates'],
+    [[0, -0, 0, -0, 1, -1, 0], 'signed zeros around the quantile'],
+    [[NaN, 4, Infinity, 1, -Infinity, 3, NaN, 2], 'NaN and infinities are left out'],
+    [Array.from({ length: 50 }, (_, i) => 50 - i), 'descending'],
+    [Array.from({ length: 3600 }, () => Math.round(rnd() * 20) / 4 - 1), '3600 points, many ties, negatives'],
+    [Array.from({ length: 3601 }, () => rnd()), '3601 distinct points'],
+  ];
+  for (const [values, why] of rows) {
+    const sorted = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    const s = series(values);
+    assert.equal(detectEpisodes(s, up, 0, 't')[0]?.baseline, quantile(sorted, 0.35), `${why}: 35th percentile`);
+    assert.equal(detectEpisodes(s, down, 0, 't')[0]?.baseline, quantile(sorted, 0.65), `${why}: 65th percentile`);
+  }
 });
