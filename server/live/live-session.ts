@@ -10,17 +10,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
-import { analyzeSignals, type Report } from '../../correlators/report/index.js';
+import { analyzeSignals, type Report, type TimelineEntry } from '../../correlators/report/index.js';
 import type { SignalSource } from '../sources/types.js';
 import type { NewNote, Note, NotesStore } from '../store/index.js';
 import { buildBannerView, type BannerView } from './banner-view.js';
-import { diffReports } from './diff-report.js';
+import { diffReports, type LiveEvent } from './diff-report.js';
 import { EventLog, type LoggedEvent } from './event-log.js';
 import { LiveBundle } from './live-bundle.js';
 import { buildNoteEntry, mergeNotes } from './note-entries.js';
 import { PolledSource } from './poll-source.js';
 import { SignalStore } from './signal-store.js';
-import { assignStableIds } from './stable-ids.js';
+import { assignStableIds, entryLineage } from './stable-ids.js';
 
 /** `data`: the window ends at the newest record read (replays, and live data alike); `wall`: at the server's clock. */
 export type LiveClock = 'data' | 'wall';
@@ -75,6 +75,10 @@ const CONTEXT_MS = 10 * 60_000;
 const MAX_AHEAD_MS = 5 * 60_000;
 /** With nothing new, the analysis is still refreshed this often (entries leave a sliding window). */
 const IDLE_REANALYSIS_MS = 10_000;
+/** Entries that left the timeline and are still found by id (a viewer may mark what it shows a tick late). */
+const RETIRED_ENTRIES = 5000;
+/** A retired entry's successor (same lineage) starts at most this far from it. */
+const SUCCESSOR_MS = 5 * 60_000;
 
 export class LiveSession {
   readonly id: string;
@@ -98,6 +102,8 @@ export class LiveSession {
   #stopped = false;
   #changedSinceAnalysis = false;
   #snapshotCache: { key: number; json: string } | undefined;
+  /** Entries gone from the timeline by id, oldest first: what viewers may still show. */
+  readonly #retired = new Map<string, TimelineEntry>();
 
   constructor(id: string, readonly options: LiveSessionOptions, private readonly deps: LiveSessionDeps) {
     this.id = id;
@@ -200,8 +206,49 @@ export class LiveSession {
     this.#analysedClockMs = clock;
     this.#changedSinceAnalysis = false;
     const events = diffReports(this.#report, next);
+    this.#retire(this.#report, events);
     this.#report = next;
     for (const e of events) this.#publish(e.type, e.type === 'analysis' ? { head: e.data, view: buildBannerView(next) } : e.data);
+  }
+
+  /** Keeps the entries this analysis removed, so an id a viewer still shows keeps working for a while. */
+  #retire(prev: Report | null, events: readonly LiveEvent[]): void {
+    if (!prev) return;
+    const delta = events.find((e): e is Extract<LiveEvent, { type: 'timeline' }> => e.type === 'timeline');
+    const removed = delta?.data.removed ?? [];
+    if (removed.length === 0) return;
+    const byId = new Map(prev.timeline.map((e) => [e.id, e]));
+    for (const id of removed) {
+      const e = byId.get(id);
+      if (!e) continue;
+      this.#retired.delete(id);
+      this.#retired.set(id, e);
+    }
+    for (const id of this.#retired.keys()) {
+      if (this.#retired.size <= RETIRED_ENTRIES) break;
+      this.#retired.delete(id);
+    }
+  }
+
+  /**
+   * The timeline entry a viewer means by `id`. The page shows the analysis of a moment ago: an
+   * entry re-identified since (its start moved when the clocks were re-aligned, say) is found by
+   * its old id, as the entry of the same lineage nearest in time, or, when it is gone for good
+   * (left the window), as it was. Undefined for an id this session never showed.
+   */
+  findEntry(id: string): TimelineEntry | undefined {
+    const timeline = this.#report?.timeline ?? [];
+    const current = timeline.find((e) => e.id === id);
+    if (current) return current;
+    const old = this.#retired.get(id);
+    if (!old) return undefined;
+    const lineage = entryLineage(old);
+    let best: TimelineEntry | undefined;
+    for (const e of timeline) {
+      const d = Math.abs(e.atMs - old.atMs);
+      if (d <= SUCCESSOR_MS && entryLineage(e) === lineage && (!best || d < Math.abs(best.atMs - old.atMs))) best = e;
+    }
+    return best ?? old;
   }
 
   #publish(type: string, data: unknown): LoggedEvent {

@@ -10,8 +10,17 @@ import type { Report, TimelineEntry } from '../../correlators/report/index.js';
 
 /** What identifies an entry across runs. */
 export function entryIdentity(e: TimelineEntry): string {
+  return `${entryLineage(e)}\u0000${e.atMs}`;
+}
+
+/**
+ * The identity without the time: an entry whose start moved (clock alignment re-estimated, an
+ * episode found to begin earlier) gets another id but keeps its lineage, so a mark on the old id
+ * can find the entry it became.
+ */
+export function entryLineage(e: TimelineEntry): string {
   const shape = e.title.replace(/[-+]?\d[\d.,:]*/g, '#');
-  return `${e.lane}\u0000${e.symptom ?? ''}\u0000${e.atMs}\u0000${shape}\u0000${e.evidence.sourceId}`;
+  return `${e.lane}\u0000${e.symptom ?? ''}\u0000${shape}\u0000${e.evidence.sourceId}`;
 }
 
 /** `e` + 12 hex digits of the identity's SHA-1 (48 bits: no collision in 50,000 entries in practice). */

@@ -39,8 +39,8 @@ export const liveNotesRoutes: FastifyPluginAsyncZod<{ hub: LiveHub }> = async (a
       const body = request.body;
       let note: NewNote;
       if (body.entryId !== undefined) {
-        const entry = session.report?.timeline.find((e) => e.id === body.entryId);
-        if (!entry) throw new InputError(`Invalid entryId ${JSON.stringify(body.entryId)}: no such entry in the live timeline (it may have left the window)`);
+        const entry = session.findEntry(body.entryId);
+        if (!entry) throw new InputError(`Invalid entryId ${JSON.stringify(body.entryId)}: no such entry in the live timeline`);
         note = { atMs: entry.atMs, author: body.author ?? '', text: body.text, entry: { id: entry.id, lane: entry.lane, title: entry.title } };
       } else {
         const atMs = body.at !== undefined ? parseIsoUtcMs(body.at) : session.clockMs;

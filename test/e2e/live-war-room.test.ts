@@ -89,6 +89,16 @@ async function openPage(url: string, problems: string[], width = 1440, height = 
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
+  // a refused request (a note the server would not take) is a problem even when the page only toasts it
+  page.on('response', (res) => {
+    if (res.status() < 400) return;
+    const what = `HTTP ${res.status()} for ${res.request().method()} ${new URL(res.url()).pathname}`;
+    problems.push(what);
+    res.text().then(
+      (body) => problems.splice(problems.indexOf(what), 1, `${what}: ${body.slice(0, 300)}`),
+      () => undefined,
+    );
+  });
   await page.goto(url);
   return page;
 }
@@ -103,21 +113,35 @@ test('live war room: the root cause appears as the incident is written, a note s
   let server = await serveLive(bundle, dataDir);
   t.after(() => server.stop());
   const problems: string[] = [];
+  // on a failure, what the pages met says why
+  t.after(() => {
+    if (problems.length) console.error(`page problems:\n${problems.join('\n')}`);
+  });
   const page = await openPage(server.url, problems);
   t.after(() => page.close());
   assert.equal(await page.locator('#waiting h2').textContent(), 'Waiting for data…');
 
-  // Write the incident while the page watches; note when the decisive lines are on disk.
+  // Write the incident while the page watches; note how many polling intervals (the session's
+  // ticks) had passed when the decisive lines were on disk, and when the page named the cause.
+  // Counting ticks, not milliseconds, keeps the bound meaningful on a loaded machine: a slow
+  // machine stretches the ticks, it does not add to their number.
+  const api = () => server.url.replace('/live/', '/api/live/');
+  const ticksNow = async (): Promise<number> => ((await (await fetch(api())).json()) as { status: { ticks: number } }).status.ticks;
   let decisiveAt: number | undefined;
+  let decisiveTicks: Promise<number> | undefined;
   const writing = replay.run(REPLAY_FROM_MS, REPLAY_TO_MS, SPEED, 50, (dataMs) => {
-    if (decisiveAt === undefined && dataMs >= DECISIVE_MS) decisiveAt = performance.now();
+    if (decisiveAt !== undefined || dataMs < DECISIVE_MS) return;
+    decisiveAt = performance.now();
+    decisiveTicks = ticksNow();
   });
   await page.getByTestId('cause').filter({ hasText: 'etcd-disk-latency' }).waitFor({ timeout: 90_000 });
   const shownAt = performance.now();
+  const shownTicks = await ticksNow();
   await writing;
-  const lagMs = decisiveAt === undefined ? 0 : shownAt - decisiveAt;
-  t.diagnostic(`root cause shown ${Math.round(lagMs)} ms after the decisive lines were written (bound ${MAX_INTERVALS} x ${INTERVAL_MS} ms)`);
-  assert.ok(lagMs <= MAX_INTERVALS * INTERVAL_MS, `shown ${Math.round(lagMs)} ms after the decisive lines`);
+  assert.ok(decisiveAt !== undefined && decisiveTicks !== undefined, 'the decisive lines were written');
+  const intervals = shownTicks - (await decisiveTicks);
+  t.diagnostic(`root cause shown ${intervals} polling intervals (${Math.round(shownAt - decisiveAt)} ms) after the decisive lines were written (bound ${MAX_INTERVALS})`);
+  assert.ok(intervals <= MAX_INTERVALS, `shown ${intervals} polling intervals after the decisive lines`);
   assert.equal(await page.getByTestId('culprit').textContent(), 'etcd on cp-2');
   // The first answer may be tentative; with the rest of the incident written it is sure.
   await page.getByTestId('confidence').filter({ hasText: /^confidence \d+ % \(high\)$/ }).waitFor({ timeout: 30_000 });
@@ -150,15 +174,18 @@ test('live war room: the root cause appears as the incident is written, a note s
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   }
 
-  // 50,000 entries: dense lanes are aggregated and a zoom still answers quickly.
+  // 50,000 entries: dense lanes are aggregated per pixel column, so the drawing does not grow with
+  // the entries: 50,000 draw about as many SVG nodes as 10,000. (Render and zoom times are
+  // reported, not asserted: they measure the machine as much as the page.)
   // (page code as text: this file is compiled without the DOM library)
-  const renderMs = (await page.evaluate(`(async () => {
+  const load = async (n: number) =>
+    (await page.evaluate(`(async () => {
     const report = JSON.parse(document.getElementById('report').textContent);
     const base = report.timeline.find((e) => e.kind !== 'note');
     const fromMs = Date.parse(report.window.from);
     const span = Date.parse(report.window.to) - fromMs;
     const lanes = ['etcd/cp-1', 'etcd/cp-2', 'kube-apiserver', 'kubelet/worker-1', 'events'];
-    for (let i = 0; i < 50000; i++) {
+    for (let i = 0; i < ${n}; i++) {
       const atMs = fromMs + ((i * 7919) % span);
       report.timeline.push({ ...base, id: 'load-' + i, atMs, at: new Date(atMs).toISOString(), lane: lanes[i % 5], inChain: false, severity: i % 9 ? 'info' : 'warn' });
     }
@@ -168,7 +195,7 @@ test('live war room: the root cause appears as the incident is written, a note s
     await frame();
     await frame();
     const first = performance.now() - t0;
-    // read now: a live update may swap in the server's report (without the 50,000) at any frame
+    // read now: a live update may swap in the server's report (without the added entries) at any frame
     const chart = document.getElementById('chart');
     const aggregated = chart.dataset.aggregated;
     const drawn = chart.querySelectorAll('svg *').length;
@@ -178,12 +205,12 @@ test('live war room: the root cause appears as the incident is written, a note s
     await frame();
     return { first, zoom: performance.now() - t1, aggregated, drawn };
   })()`)) as { first: number; zoom: number; aggregated: string; drawn: number };
-  t.diagnostic(`50,000 entries: first render ${Math.round(renderMs.first)} ms, zoom ${Math.round(renderMs.zoom)} ms`);
-  assert.equal(renderMs.aggregated, 'true');
-  // Aggregated per pixel column: the drawing does not grow with the entries. (Times are loose
-  // bounds for a loaded CI machine; ~0.3-1.3 s here.)
-  assert.ok(renderMs.drawn < 20_000, `${renderMs.drawn} SVG nodes for 50,000 entries`);
-  assert.ok(renderMs.first < 5000 && renderMs.zoom < 3000, JSON.stringify(renderMs));
+  const tenK = await load(10_000);
+  const fiftyK = await load(50_000);
+  t.diagnostic(`50,000 entries: first render ${Math.round(fiftyK.first)} ms, zoom ${Math.round(fiftyK.zoom)} ms, ${fiftyK.drawn} SVG nodes (10,000 entries: ${Math.round(tenK.first)} ms, ${tenK.drawn} nodes)`);
+  assert.equal(tenK.aggregated, 'true');
+  assert.equal(fiftyK.aggregated, 'true');
+  assert.ok(fiftyK.drawn <= tenK.drawn * 1.5, `${fiftyK.drawn} SVG nodes for 50,000 entries, ${tenK.drawn} for 10,000`);
 
   // Restart: the notes come back from the data folder, and they are in the postmortem.
   await page.close();
@@ -201,11 +228,10 @@ test('live war room: the root cause appears as the incident is written, a note s
     await again.waitForTimeout(300);
     await again.screenshot({ path: SCREENSHOT.replace('.png', '-tv.png') });
   }
-  const api = server.url.replace('/live/', '/api/live/');
-  const md = await (await fetch(`${api}/postmortem.md`)).text();
+  const md = await (await fetch(`${api()}/postmortem.md`)).text();
   assert.match(md, /\| notes \| Note by alice: moved etcd to SSD \|/);
   assert.match(md, /Note by alice: rolled back the fio job \(on: /);
-  const html = await (await fetch(`${api}/postmortem.html`)).text();
+  const html = await (await fetch(`${api()}/postmortem.html`)).text();
   assert.ok(html.includes('Note by alice: moved etcd to SSD'));
   assert.deepEqual(problems, []);
 });

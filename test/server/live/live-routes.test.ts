@@ -72,7 +72,7 @@ test('notes: added, listed, on the page and in the postmortems, always escaped',
   const bad = await app.inject({ method: 'POST', url: `/api/live/${id}/notes`, payload: { text: '   ' } });
   assert.equal(bad.json().message, 'Invalid request: body.text: Invalid text, expecting the note (1 to 2000 characters)');
   const gone = await app.inject({ method: 'POST', url: `/api/live/${id}/notes`, payload: { text: 'x', entryId: 'e000000000000' } });
-  assert.equal(gone.json().message, 'Invalid entryId "e000000000000": no such entry in the live timeline (it may have left the window)');
+  assert.equal(gone.json().message, 'Invalid entryId "e000000000000": no such entry in the live timeline');
 
   const live = (await app.inject(`/api/live/${id}`)).json();
   const entry = live.report.timeline.find((e: { inChain: boolean }) => e.inChain);

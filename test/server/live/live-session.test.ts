@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Report } from '../../../correlators/report/index.js';
+import { analyzeSignals, type Report } from '../../../correlators/report/index.js';
 import { PACKAGE_ROOT } from '../../../server/config.js';
 import { LiveSession, type LiveSessionOptions, type Subscriber } from '../../../server/live/index.js';
 import { NotesStore } from '../../../server/store/index.js';
@@ -73,6 +73,33 @@ test('replaying the example line by line: the root cause appears soon after the 
   assert.ok(detected.includes('etcd-wal-fsync-slow') && detected.includes('node-not-ready'), detected.join());
   const ids = viewer.seen.filter((e) => e.id !== undefined && e.type !== 'snapshot').map((e) => e.id!);
   assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids only grow');
+});
+
+test('an entry re-identified since a viewer saw it (its start moved) is still found by its old id, as the entry it became', async (t) => {
+  const dir = tempDir(t);
+  const replay = new BundleReplay(EXAMPLE, dir, 2026);
+  // The clock alignment moves entries when it re-estimates an offset; here every start moves by shiftMs.
+  let shiftMs = 0;
+  const analyze: typeof analyzeSignals = (signals, options) => {
+    const r = analyzeSignals(signals, options);
+    return { ...r, timeline: r.timeline.map((e) => ({ ...e, atMs: e.atMs + shiftMs, at: new Date(e.atMs + shiftMs).toISOString() })) };
+  };
+  const s = new LiveSession('s1', { sourceName: 'input', dir, incident: 'files:test', windowMs: 30 * 60_000, intervalMs: 100, clock: 'data' }, { notes: NotesStore.openInMemory(), log: silent, analyze });
+  t.after(() => s.stop());
+  replay.writeUntil(Date.UTC(2026, 0, 24, 9, 4, 0));
+  await s.tick();
+  const seen = s.report!.timeline.find((e) => e.inChain)!;
+  assert.equal(s.findEntry(seen.id), seen);
+  shiftMs = 4000;
+  replay.writeUntil(Date.UTC(2026, 0, 24, 9, 4, 30));
+  await s.tick();
+  const now = s.report!.timeline;
+  assert.equal(now.some((e) => e.id === seen.id), false, 'the entry has another id now');
+  const found = s.findEntry(seen.id);
+  assert.ok(found && now.includes(found), 'found in the current timeline');
+  assert.deepEqual([found.lane, found.symptom, found.atMs], [seen.lane, seen.symptom, seen.atMs + 4000]);
+  // an id this session never showed is not an entry
+  assert.equal(s.findEntry('e000000000000'), undefined);
 });
 
 test('a rotated file is read to its end under its name, the new file from its first line, nothing twice', async (t) => {
