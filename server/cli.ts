@@ -23,7 +23,7 @@ export const USAGE = `Usage:
   rootline analyze --input DIR [--from ISO --to ISO] [--format json|md|html] [--out FILE] [--tz ZONE] [--template DIR]
   rootline analyze --source NAME [--config FILE] --from ISO --to ISO [--format ...] [--out FILE] [--template DIR]
   rootline serve [--input DIR | --source NAME] [--config FILE] [--from ISO --to ISO] [--port 8080] [--host 127.0.0.1] [--tz ZONE] [--template DIR]
-  rootline serve --live [--input DIR] [--window 30m] [--interval 2s] [--clock data|wall] [--incident KEY] [--port ...]
+  rootline serve --live [--input DIR] [--window 30m] [--interval 2s] [--poll-interval 15s] [--clock data|wall] [--incident KEY] [--port ...]
 
   --input DIR     an incident bundle folder (serve: defaults to the bundled example)
   --source NAME   a configured source instead: a Prometheus + Elasticsearch pair of the sources file
@@ -39,6 +39,8 @@ export const USAGE = `Usage:
   --live          follow the bundle while it is written: a sliding window, re-analysed as lines arrive,
                   pushed to the war room; notes are kept in ROOTLINE_DATA_DIR (default .rootline)
   --window        live: the sliding window (default 30m); --interval: how often files are read (default 2s)
+  --poll-interval live: how often Prometheus / Elasticsearch (ROOTLINE_PROM_URL, ROOTLINE_ES_URL) are
+                  asked for the range since the last poll (default: --interval, at least 15s)
   --clock         live: data (the window ends at the newest record read; default) or wall (the server's clock)
   --incident KEY  live: the key notes are stored under (default: the bundle folder)
 `;
@@ -83,6 +85,7 @@ const serveFlagsSchema = z.object({
   live: z.boolean().optional(),
   window: liveDurationSchema('window', 60_000, 24 * 3_600_000).optional(),
   interval: liveDurationSchema('interval', 250, 600_000).optional(),
+  'poll-interval': liveDurationSchema('poll-interval', 1000, 3_600_000).optional(),
   clock: z.enum(['data', 'wall'], { error: 'Invalid clock, expecting data or wall' }).optional(),
   incident: z.string().min(1).max(200).optional(),
   input: z.string().min(1).optional(),
@@ -113,12 +116,13 @@ const FLAG_OPTIONS = {
   live: { type: 'boolean' },
   window: { type: 'string' },
   interval: { type: 'string' },
+  'poll-interval': { type: 'string' },
   clock: { type: 'string' },
   incident: { type: 'string' },
 } as const;
 
 const ANALYZE_FLAGS = new Set(['input', 'source', 'config', 'from', 'to', 'format', 'out', 'tz', 'template', 'help']);
-const SERVE_FLAGS = new Set(['input', 'source', 'config', 'from', 'to', 'port', 'host', 'tz', 'template', 'help', 'live', 'window', 'interval', 'clock', 'incident']);
+const SERVE_FLAGS = new Set(['input', 'source', 'config', 'from', 'to', 'port', 'host', 'tz', 'template', 'help', 'live', 'window', 'interval', 'poll-interval', 'clock', 'incident']);
 
 export interface CliDeps {
   runAnalysis: AnalysisRunner;
@@ -253,7 +257,7 @@ async function runAnalyze(rawFlags: Flags, io: CliIo, term: Terminal, deps: CliD
 
 async function runServe(rawFlags: Flags, term: Terminal, io: CliIo, deps: CliDeps): Promise<number> {
   const flags = checkFlags(serveFlagsSchema, 'serve', SERVE_FLAGS, rawFlags);
-  const liveOnly = (['window', 'interval', 'clock', 'incident'] as const).filter((k) => flags[k] !== undefined);
+  const liveOnly = (['window', 'interval', 'poll-interval', 'clock', 'incident'] as const).filter((k) => flags[k] !== undefined);
   if (!flags.live && liveOnly.length > 0) throw new UsageError(`invalid arguments to serve: ${liveOnly.map((k) => `--${k}`).join(', ')} only with --live`);
   if (flags.live && (flags.from !== undefined || flags.to !== undefined)) throw new UsageError('invalid arguments to serve: --from/--to do not go with --live (the window slides: use --window)');
   if (flags.input !== undefined) await assertFolder('--input', flags.input);
@@ -262,7 +266,7 @@ async function runServe(rawFlags: Flags, term: Terminal, io: CliIo, deps: CliDep
   const input = config.sources[config.defaultSource] ?? '';
   const window = flags.from !== undefined || flags.to !== undefined ? await resolveWindow(input, flags.from, flags.to) : undefined;
   const live = flags.live
-    ? { windowMs: flags.window === undefined ? undefined : parseDurationMs(flags.window), intervalMs: flags.interval === undefined ? undefined : parseDurationMs(flags.interval), clock: flags.clock, incident: flags.incident }
+    ? { windowMs: flags.window === undefined ? undefined : parseDurationMs(flags.window), intervalMs: flags.interval === undefined ? undefined : parseDurationMs(flags.interval), pollIntervalMs: flags['poll-interval'] === undefined ? undefined : parseDurationMs(flags['poll-interval']), clock: flags.clock, incident: flags.incident }
     : undefined;
   const server = await startServer({ config, window, runAnalysis: deps.runAnalysis, live });
   io.stdout.write(`rootline war room${live ? ' (live)' : ''}: ${server.url}\n`);

@@ -25,7 +25,7 @@ export interface StartServerOptions {
   window?: WindowInput | undefined;
   runAnalysis?: AnalysisRunner;
   /** `serve --live`: follow the default source instead of analysing it once. */
-  live?: { windowMs?: number | undefined; intervalMs?: number | undefined; clock?: LiveClock | undefined; incident?: string | undefined } | undefined;
+  live?: { windowMs?: number | undefined; intervalMs?: number | undefined; pollIntervalMs?: number | undefined; clock?: LiveClock | undefined; incident?: string | undefined } | undefined;
 }
 
 export interface RunningServer {
@@ -60,7 +60,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     dataDir: config.dataDir ?? path.resolve('.rootline'),
     templatesDir: TEMPLATES_DIR,
     templateDir: config.templateDir,
-    defaults: { windowMs: options.live?.windowMs ?? DEFAULT_LIVE_WINDOW_MS, intervalMs: options.live?.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS, clock: options.live?.clock ?? 'data', tz: config.tz },
+    defaults: { windowMs: options.live?.windowMs ?? DEFAULT_LIVE_WINDOW_MS, intervalMs: options.live?.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS, clock: options.live?.clock ?? 'data', tz: config.tz, pollIntervalMs: options.live?.pollIntervalMs },
     // Prometheus / Elasticsearch from ROOTLINE_PROM_URL / ROOTLINE_ES_URL, polled by live sessions.
     polled: options.live ? buildPolledSources() : [],
   });
