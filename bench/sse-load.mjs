@@ -3,15 +3,20 @@
 // clients on loopback watch the same live analysis. Counts dropped connections, checks that every
 // client saw every event (same last id), measures delivery spread, and samples the server's RSS.
 //
-//   npx tsc -p . && node bench/sse-load.mjs [--clients 200] [--seconds 60] [--interval 1s]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//   node bench/sse-load.mjs [--clients 200] [--seconds 60] [--interval 1s]
+// (compiles first when dist/ is missing; exit 0 only when no viewer was dropped and all saw every event)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(path.join(root, 'dist/test/server/live/replay-bundle.js'))) {
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/ensure-built.mjs'), '--force'], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 const { BundleReplay } = await import(path.join(root, 'dist/test/server/live/replay-bundle.js'));
 
 const args = process.argv.slice(2);
@@ -66,6 +71,7 @@ class Client {
     this.bytes = 0;
     this.drops = 0;
     this.connects = 0;
+    this.open = false;
     this.connect();
   }
   connect() {
@@ -79,6 +85,7 @@ class Client {
         res.resume();
         return;
       }
+      this.open = true;
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
         this.bytes += chunk.length;
@@ -105,6 +112,7 @@ class Client {
     this.req.on('error', (e) => this.drop(e.message));
   }
   drop(why) {
+    this.open = false;
     if (stopping) return;
     this.drops++;
     this.lastWhy = why;
@@ -120,8 +128,10 @@ const t0 = performance.now();
 const writer = replay.run(FROM + 60_000, TO, ((TO - FROM - 60_000) / (SECONDS * 1000)) * 0.9, 100);
 const heap = [];
 const sseOpen = [];
+const held = [];
 const sampler = setInterval(() => {
   rss.push(rssMb());
+  held.push(clients.filter((c) => c.open).length);
   // the server's own figures (prom-client): V8 heap in use, open event streams
   fetch(new URL('/metrics', eventsUrl))
     .then((r) => r.text())
@@ -151,7 +161,10 @@ const q = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(
 const live = await (await fetch(url.replace('/live/', '/api/live/'))).json();
 out(`duration ${elapsed.toFixed(1)} s · ${replay.written} lines written · ${live.status.analyses} analyses · last event id ${live.status.lastEventId}`);
 out(`dropped connections: ${drops}${drops ? ` (last: ${clients.find((c) => c.drops)?.lastWhy})` : ''} · connects ${clients.reduce((a, c) => a + c.connects, 0)} for ${CLIENTS} clients`);
-out(`events delivered: ${events} (${(events / CLIENTS).toFixed(1)} per viewer), ${(bytes / 1e6).toFixed(1)} MB; all viewers at the same last id: ${lastIds.size === 1 ? 'yes' : `no (${[...lastIds].join(', ')})`}`);
+const perClient = clients.map((c) => c.events).sort((a, b) => a - b);
+const heldAfterStart = held.slice(2);
+out(`connections held by the viewers (sampled every 1 s from the 3rd second): min ${Math.min(...heldAfterStart)}, max ${Math.max(...heldAfterStart)} of ${CLIENTS}; reconnects ${clients.reduce((a, c) => a + c.connects, 0) - CLIENTS}`);
+out(`events delivered: ${events} (${(events / CLIENTS).toFixed(1)} per viewer: min ${perClient[0]}, median ${perClient[Math.floor(CLIENTS / 2)]}, max ${perClient[CLIENTS - 1]}), ${(bytes / 1e6).toFixed(1)} MB; all viewers at the same last id: ${lastIds.size === 1 ? 'yes' : `no (${[...lastIds].join(', ')})`}`);
 out(`delivery spread (first to last viewer, per event): p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${q(1).toFixed(1)} ms`);
 out(`open streams seen by the server: max ${Math.max(...sseOpen)}`);
 out(`server V8 heap in use: min ${Math.min(...heap).toFixed(0)} MB, max ${Math.max(...heap).toFixed(0)} MB, end ${heap[heap.length - 1]?.toFixed(0)} MB`);

@@ -233,5 +233,21 @@ test('live war room: the root cause appears as the incident is written, a note s
   assert.match(md, /Note by alice: rolled back the fio job \(on: /);
   const html = await (await fetch(`${api()}/postmortem.html`)).text();
   assert.ok(html.includes('Note by alice: moved etcd to SSD'));
+
+  // One click on "Postmortem draft" opens the HTML, which prints to PDF: on an A4 page nothing
+  // sticks out sideways (print CSS), and the PDF is made.
+  const [draft] = await Promise.all([again.context().waitForEvent('page'), again.locator('#postmortem-html').click()]);
+  await draft.waitForLoadState();
+  assert.ok((await draft.locator('body').textContent())!.includes('Note by alice: rolled back the fio job'));
+  await draft.emulateMedia({ media: 'print' });
+  await draft.setViewportSize({ width: 680, height: 1000 }); // A4 (210 mm) less 14 mm margins each side, at 96 dpi
+  const overflow = (await draft.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map((el) => el.tagName.toLowerCase() + '.' + el.className).slice(0, 5)`)) as string[];
+  assert.deepEqual(overflow, [], 'elements wider than the printed page');
+  const pdf = await draft.pdf({ format: 'A4' });
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  t.diagnostic(`postmortem PDF: ${pdf.length} bytes`);
+  await draft.close();
   assert.deepEqual(problems, []);
 });
