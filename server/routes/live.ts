@@ -184,7 +184,7 @@ export const liveRoutes: FastifyPluginAsyncZod<LiveRoutesOptions> = async (app, 
 /** `/` of a server with a default live session (`serve --live`): that session's page. */
 export function buildLiveRootRedirect(hub: LiveHub): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
-    if (request.method !== 'GET' || request.url !== '/') return undefined;
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url !== '/') return undefined;
     const session = hub.getDefault();
     return session ? reply.redirect(`/live/${session.id}`, 302) : undefined;
   };

@@ -140,6 +140,8 @@ test('`/` of a server with a default live session is that session\'s page', asyn
   const r = await app.inject('/');
   assert.equal(r.statusCode, 302);
   assert.equal(r.headers.location, `/live/${session.id}`);
+  const head = await app.inject({ method: 'HEAD', url: '/' });
+  assert.deepEqual([head.statusCode, head.headers.location], [302, `/live/${session.id}`], 'HEAD too (curl -I, link checkers)');
   const js = await app.inject('/static/live/live.js');
   assert.equal(js.statusCode, 200);
   assert.match(js.headers['content-type'] as string, /javascript/);
