@@ -12,6 +12,8 @@ export interface CorrelationPoint {
   minutes: number;
   logs: number;
   firstMs: number;
+  /** CPU time of the first run (the process's threads: V8 also collects garbage on a helper thread). */
+  firstCpuMs: number;
   medianMs: number;
   verdict: string;
 }
@@ -20,7 +22,7 @@ const HERE = path.dirname(new URL(import.meta.url).pathname);
 
 export async function runCorrelationPoint(series: number, minutes: number, logs: number, runs: number): Promise<CorrelationPoint> {
   const m = await measure(process.execPath, ['--max-old-space-size=8192', path.join(HERE, 'correlation-child.js'), String(series), String(minutes), String(logs), String(runs)]);
-  const r = lastJson<{ firstMs: number; medianMs: number; verdict: string }>(m, `analysis of ${series} series x ${minutes} min`);
+  const r = lastJson<{ firstMs: number; firstCpuMs: number; medianMs: number; verdict: string }>(m, `analysis of ${series} series x ${minutes} min`);
   return { series, minutes, logs, ...r };
 }
 

@@ -12,6 +12,7 @@ export interface E2eRun {
   id: string;
   wallMs: number;
   maxRssMB: number | undefined;
+  cpuS: number | undefined;
   ok: boolean;
 }
 
@@ -22,7 +23,7 @@ export async function runE2e(scenarios: string, cli: string): Promise<E2eRun[]> 
     if (!existsSync(path.join(dir, 'label.json')) || !existsSync(path.join(dir, 'bundle'))) continue;
     const label = JSON.parse(await readFile(path.join(dir, 'label.json'), 'utf8')) as { window: { from: string; to: string } };
     const m = await measure(process.execPath, [cli, 'analyze', '--input', path.join(dir, 'bundle'), '--from', label.window.from, '--to', label.window.to, '--format', 'json'], { discardStdout: true });
-    out.push({ id, wallMs: m.wallMs, maxRssMB: m.maxRssMB, ok: m.exitCode === 0 });
+    out.push({ id, wallMs: m.wallMs, maxRssMB: m.maxRssMB, cpuS: m.cpuS, ok: m.exitCode === 0 });
   }
   return out;
 }

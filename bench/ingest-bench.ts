@@ -15,6 +15,8 @@ export interface IngestRow {
   lines: number;
   wallMs: number;
   maxRssMB: number | undefined;
+  /** CPU seconds of the whole process (all threads, start-up included), from GNU time. */
+  cpuS: number | undefined;
   note: string;
 }
 
@@ -34,19 +36,21 @@ const BASELINES = path.resolve(HERE, '..', '..', 'bench', 'baselines');
 export async function runRootline(input: AuditInput, workers?: number): Promise<IngestRow & { requests: number }> {
   const args = [path.join(HERE, 'ingest-child.js'), input.bundle, String(input.window.fromMs), String(input.window.toMs)];
   if (workers !== undefined) args.push(String(workers));
-  const r = lastJson<ChildResult>(await measure(process.execPath, args), 'rootline readBundle');
+  const m = await measure(process.execPath, args);
+  const r = lastJson<ChildResult>(m, 'rootline readBundle');
   const label = workers === 1 ? 'rootline, 1 thread' : `rootline (${r.workers} worker threads)`;
-  return { tool: label, bytes: r.bytes, lines: r.lines, wallMs: r.ms, maxRssMB: r.maxRssMB, requests: r.requests ?? 0, note: 'readBundle: parse + per-second aggregate, timed in the process' };
+  return { tool: label, bytes: r.bytes, lines: r.lines, wallMs: r.ms, maxRssMB: r.maxRssMB, cpuS: m.cpuS, requests: r.requests ?? 0, note: 'readBundle: parse + per-second aggregate, timed in the process' };
 }
 
 export async function runJsonParseLoop(file: string): Promise<IngestRow> {
-  const r = lastJson<ChildResult>(await measure(process.execPath, [path.join(HERE, 'json-parse-loop.js'), file]), 'JSON.parse loop');
-  return { tool: 'JSON.parse loop (Node)', bytes: r.bytes, lines: r.lines, wallMs: r.ms, maxRssMB: r.maxRssMB, note: 'same reader, JSON.parse per line, nothing else' };
+  const m = await measure(process.execPath, [path.join(HERE, 'json-parse-loop.js'), file]);
+  const r = lastJson<ChildResult>(m, 'JSON.parse loop');
+  return { tool: 'JSON.parse loop (Node)', bytes: r.bytes, lines: r.lines, wallMs: r.ms, maxRssMB: r.maxRssMB, cpuS: m.cpuS, note: 'same reader, JSON.parse per line, nothing else' };
 }
 
 export async function runCat(file: string, bytes: number, lines: number): Promise<IngestRow> {
   const m = await measure('cat', [file], { discardStdout: true });
-  return { tool: 'cat > /dev/null', bytes, lines, wallMs: m.wallMs, maxRssMB: m.maxRssMB, note: 'the disk (page cache) limit' };
+  return { tool: 'cat > /dev/null', bytes, lines, wallMs: m.wallMs, maxRssMB: m.maxRssMB, cpuS: m.cpuS, note: 'the disk (page cache) limit' };
 }
 
 /** The window as whole-second ISO-8601 UTC, as the baselines take it. */
@@ -57,12 +61,12 @@ function isoSeconds(ms: number): string {
 export async function runJq(file: string, bytes: number, lines: number, window: AuditInput['window']): Promise<IngestRow & { requests: number }> {
   const m = await measure('jq', ['-n', '-c', '--arg', 'from', isoSeconds(window.fromMs), '--arg', 'to', isoSeconds(window.toMs), '-f', path.join(BASELINES, 'aggregate.jq'), file]);
   const r = lastJson<{ requests: number }>(m, 'jq');
-  return { tool: 'jq (same aggregates)', bytes, lines, wallMs: m.wallMs, maxRssMB: m.maxRssMB, requests: r.requests, note: 'bench/baselines/aggregate.jq' };
+  return { tool: 'jq (same aggregates)', bytes, lines, wallMs: m.wallMs, maxRssMB: m.maxRssMB, cpuS: m.cpuS, requests: r.requests, note: 'bench/baselines/aggregate.jq' };
 }
 
 export async function runPandas(file: string, bytes: number, lines: number, window: AuditInput['window']): Promise<IngestRow & { requests: number }> {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const m = await measure(python, [path.join(BASELINES, 'aggregate.py'), file, isoSeconds(window.fromMs), isoSeconds(window.toMs)]);
   const r = lastJson<{ requests: number }>(m, 'pandas');
-  return { tool: 'pandas (same aggregates)', bytes, lines, wallMs: m.wallMs, maxRssMB: m.maxRssMB, requests: r.requests, note: 'bench/baselines/aggregate.py: read_json(lines=True) + resample' };
+  return { tool: 'pandas (same aggregates)', bytes, lines, wallMs: m.wallMs, maxRssMB: m.maxRssMB, cpuS: m.cpuS, requests: r.requests, note: 'bench/baselines/aggregate.py: read_json(lines=True) + resample' };
 }

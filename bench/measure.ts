@@ -12,6 +12,11 @@ export interface Measured {
   wallMs: number;
   /** Peak resident set size of the command (and its children), from GNU time; undefined without it. */
   maxRssMB: number | undefined;
+  /**
+   * CPU seconds (user + system) of the command, from GNU time. On a loaded machine wall time
+   * includes waiting for a core; CPU time of a one-thread run is what it costs on an idle one.
+   */
+  cpuS: number | undefined;
   stdout: string;
   stderr: string;
   exitCode: number;
@@ -26,7 +31,7 @@ export async function measure(cmd: string, args: string[], opts: { discardStdout
   const dir = await mkdtemp(path.join(tmpdir(), 'rootline-bench-'));
   const rssFile = path.join(dir, 'rss');
   const useTime = haveGnuTime();
-  const argv = useTime ? ['-f', '%M', '-o', rssFile, cmd, ...args] : args;
+  const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile, cmd, ...args] : args;
   const started = performance.now();
   const child = spawn(useTime ? GNU_TIME : cmd, argv, { cwd: opts.cwd, stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe'] });
   let stdout = '';
@@ -39,12 +44,15 @@ export async function measure(cmd: string, args: string[], opts: { discardStdout
   });
   const wallMs = performance.now() - started;
   let maxRssMB: number | undefined;
+  let cpuS: number | undefined;
   if (useTime) {
-    const kb = Number((await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n').at(-1));
-    if (Number.isFinite(kb) && kb > 0) maxRssMB = kb / 1024;
+    // GNU time's last line (a command killed by a signal gets a line about it before)
+    const [kb, user, sys] = ((await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+    if (kb !== undefined && Number.isFinite(kb) && kb > 0) maxRssMB = kb / 1024;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuS = user + sys;
   }
   await rm(dir, { recursive: true, force: true });
-  return { wallMs, maxRssMB, stdout, stderr, exitCode };
+  return { wallMs, maxRssMB, cpuS, stdout, stderr, exitCode };
 }
 
 /** The last line of a child's stdout as JSON (the bench children print one object). */

@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Report } from '../correlators/report/index.js';
 import { TEMPLATES_DIR, isValidZone, isoTimeSchema, readConfig, sourceNameSchema, toAnalysisWindow, windowInputSchema, type WindowInput } from './config.js';
-import { startServer } from './main.js';
 import { parseDurationMs } from './sources/config.js';
 import { buildServerSources, SERVER_SOURCE_KIND } from './sources/sources-file.js';
 import type { SignalSource } from './sources/types.js';
@@ -268,6 +267,8 @@ async function runServe(rawFlags: Flags, term: Terminal, io: CliIo, deps: CliDep
   const live = flags.live
     ? { windowMs: flags.window === undefined ? undefined : parseDurationMs(flags.window), intervalMs: flags.interval === undefined ? undefined : parseDurationMs(flags.interval), pollIntervalMs: flags['poll-interval'] === undefined ? undefined : parseDurationMs(flags['poll-interval']), clock: flags.clock, incident: flags.incident }
     : undefined;
+  // loaded here, not at the top: `analyze` never needs the HTTP server, and loading it costs start-up time (issue 6)
+  const { startServer } = await import('./main.js');
   const server = await startServer({ config, window, runAnalysis: deps.runAnalysis, live });
   io.stdout.write(`rootline war room${live ? ' (live)' : ''}: ${server.url}\n`);
 

@@ -32,6 +32,8 @@ const VALUE_SCALE: Partial<Record<string, readonly [number, number]>> = {
   'kubelet-slow': [1000, 5000],
 };
 const MAX_EVIDENCE = 6;
+/** Distinct values kept per tag of a burst, in first-seen order. */
+const MAX_TAG_VALUES = 20;
 
 function basisOf(r: LogRecord): ObservationBasis {
   return r.component === 'events' ? 'event' : 'log';
@@ -88,14 +90,28 @@ function foldBurst(items: FactRecord[], id: string): Observation {
   let count = 0;
   const tags: Record<string, Set<string>> = {};
   for (const it of items) {
-    const c = Number(it.record.fields['count'] ?? 1);
-    count += Number.isFinite(c) && c > 0 ? c : 1;
+    const raw = it.record.fields['count'];
+    if (raw === undefined || raw === null) count++;
+    else {
+      const c = Number(raw);
+      count += Number.isFinite(c) && c > 0 ? c : 1;
+    }
     const v = it.fact.valueMs ?? -Infinity;
     if (v > peakValue) {
       peakValue = v;
       peak = it;
     }
-    for (const [k, val] of Object.entries(it.fact.detail ?? {})) if (val) (tags[k] ??= new Set()).add(val);
+    // for-in over the plain detail object (no entry arrays per fact); a tag keeps its first
+    // MAX_TAG_VALUES values, so a set that is full can skip the rest (profiled: issue 6)
+    const detail = it.fact.detail;
+    if (detail) {
+      for (const k in detail) {
+        const val = detail[k];
+        if (!val) continue;
+        const set = (tags[k] ??= new Set());
+        if (set.size < MAX_TAG_VALUES) set.add(val);
+      }
+    }
   }
   const host = hostOf(first);
   // evidence: the first lines, the peak, the last
@@ -119,7 +135,7 @@ function foldBurst(items: FactRecord[], id: string): Observation {
     sourceId: first.record.sourceId,
     detail: `${count} × ${first.fact.key}${host ? ` on ${host}` : ''} in ${first.record.sourceId}${Number.isFinite(peakValue) ? `, up to ${Math.round(peakValue)} ms` : ''}`,
     evidence: [...pick].map((x) => evidenceOf(x.record)),
-    tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, 20)])),
+    tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, MAX_TAG_VALUES)])),
   };
   if (Number.isFinite(peakValue)) {
     obs.peak = peakValue;

@@ -37,6 +37,11 @@ function derived(base: Series, metric: string, origin: string, t: number[], v: n
 function codeShare(series: Series[], metric: string, pick: (code: string) => boolean, origin: string): Series[] {
   const out: Series[] = [];
   for (const group of groupByHost(series).values()) {
+    const aligned = codeShareAligned(group, pick);
+    if (aligned) {
+      if (aligned.t.length) out.push(derived(group[0]!, metric, origin, aligned.t, aligned.v));
+      continue;
+    }
     const totals = new Map<number, number>();
     const hits = new Map<number, number>();
     for (const s of group) {
@@ -54,6 +59,51 @@ function codeShare(series: Series[], metric: string, pick: (code: string) => boo
     if (t.length) out.push(derived(group[0]!, metric, origin, t, v));
   }
   return out;
+}
+
+/** Whether every series of the group has the same strictly increasing timestamps (one scrape grid). */
+function sameGrid(group: Series[]): boolean {
+  const t0 = group[0]!.t;
+  for (let i = 1; i < t0.length; i++) if (!(t0[i]! > t0[i - 1]!)) return false;
+  for (const s of group) {
+    if (s.t === t0) continue;
+    if (s.t.length !== t0.length) return false;
+    for (let i = 0; i < t0.length; i++) if (s.t[i] !== t0[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * {@link codeShare} of one group whose series share one grid, summed by index instead of through
+ * maps keyed by timestamp (the profile's hot spot): the same sums in the same order, so the same
+ * values; undefined when the grids differ.
+ */
+function codeShareAligned(group: Series[], pick: (code: string) => boolean): { t: number[]; v: number[] } | undefined {
+  if (!sameGrid(group)) return undefined;
+  const grid = group[0]!.t;
+  const n = grid.length;
+  const totals = new Float64Array(n);
+  const hits = new Float64Array(n);
+  const seen = new Uint8Array(n);
+  for (const s of group) {
+    const code = s.labels['code'] ?? s.labels['rcode'] ?? '';
+    const hit = pick(code);
+    for (let i = 0; i < n; i++) {
+      const v = s.v[i]!;
+      if (!Number.isFinite(v)) continue;
+      totals[i] = totals[i]! + v;
+      if (hit) hits[i] = hits[i]! + v;
+      seen[i] = 1;
+    }
+  }
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!seen[i]) continue;
+    t.push(grid[i]!);
+    v.push(totals[i]! > 0 ? hits[i]! / totals[i]! : NaN);
+  }
+  return { t, v };
 }
 
 export function deriveSeries(series: Series[]): Series[] {

@@ -24,6 +24,8 @@ interface Route {
   role: Role;
   group: Group;
   le?: number;
+  /** bucket: the slot of `le` in its group's bucket bounds. */
+  slot?: number;
   /** cpu-mode-share: this series is the mode of interest. */
   part?: boolean;
 }
@@ -31,7 +33,8 @@ interface Route {
 interface Acc {
   a: number;
   b: number;
-  les?: Map<number, number>;
+  /** Summed bucket rates by slot of the group's `les` (holes: a bound with no rate at this time). */
+  les?: number[];
 }
 
 interface Group {
@@ -41,6 +44,12 @@ interface Group {
   labels: Record<string, string>;
   origin: string;
   points: Map<number, Acc>;
+  /** Bucket bounds seen, by slot. */
+  les: number[];
+  leSlots: Map<number, number>;
+  /** The point last looked up: the samples of one scrape share a timestamp. */
+  lastT: number;
+  lastAcc: Acc | undefined;
 }
 
 interface RawSeries {
@@ -126,11 +135,14 @@ export class MetricDeriver {
     if (!this.keep(tMs)) return;
     for (const route of r.routes) {
       if (route.role !== 'gauge' && !Number.isFinite(rate)) continue;
-      let acc = route.group.points.get(tMs);
+      const g = route.group;
+      let acc = g.lastT === tMs ? g.lastAcc : g.points.get(tMs);
       if (!acc) {
         acc = { a: 0, b: 0 };
-        route.group.points.set(tMs, acc);
+        g.points.set(tMs, acc);
       }
+      g.lastT = tMs;
+      g.lastAcc = acc;
       switch (route.role) {
         case 'gauge':
           acc.a += value;
@@ -147,9 +159,9 @@ export class MetricDeriver {
           if (route.part) acc.a += rate;
           break;
         case 'bucket': {
-          acc.les ??= new Map();
-          const le = route.le ?? Infinity;
-          acc.les.set(le, (acc.les.get(le) ?? 0) + rate);
+          const les = (acc.les ??= []);
+          const slot = route.slot!;
+          les[slot] = (les[slot] ?? 0) + rate;
           break;
         }
       }
@@ -168,6 +180,7 @@ export class MetricDeriver {
       if (defs.length) known = true;
       const le = labels.le === undefined ? NaN : labels.le === '+Inf' ? Infinity : Number(labels.le);
       if (!Number.isNaN(le)) for (const d of defs) if (d.derive.kind === 'quantile') add(d, 'bucket', { le });
+      for (const r of routes) if (r.role === 'bucket') r.slot = slotOf(r.group, r.le!);
     }
     const counterFamily = name.endsWith('_total') ? name.slice(0, -6) : declaredType === 'counter' ? name : undefined;
     if (counterFamily !== undefined) {
@@ -200,7 +213,7 @@ export class MetricDeriver {
     let g = this.groups.get(key);
     if (!g) {
       const keepLabel = (k: string): boolean => k === 'job' || k === 'node' || k === 'instance' || k === 'hostname' || def.by.includes(k) || (def.match !== undefined && k in def.match);
-      g = { def, component, host, labels: by, origin: originOf(def, selector(labels, keepLabel)), points: new Map() };
+      g = { def, component, host, labels: by, origin: originOf(def, selector(labels, keepLabel)), points: new Map(), les: [], leSlots: new Map(), lastT: NaN, lastAcc: undefined };
       this.groups.set(key, g);
     }
     return g;
@@ -212,7 +225,7 @@ export class MetricDeriver {
     for (const g of this.groups.values()) {
       const ts = [...g.points.keys()].sort((a, b) => a - b);
       if (ts.length === 0) continue;
-      const v = ts.map((t) => valueOf(g.def, g.points.get(t)!));
+      const v = ts.map((t) => valueOf(g, g.points.get(t)!));
       const s: Series = { sourceId: this.sourceId, metric: g.def.id, component: g.component, labels: g.labels, origin: g.origin, t: ts, v, file };
       if (g.host !== undefined) s.host = g.host;
       out.push(s);
@@ -221,10 +234,26 @@ export class MetricDeriver {
   }
 }
 
-function valueOf(def: MetricDef, acc: Acc): number {
+/** The slot of bucket bound `le` in `g` (added when new). */
+function slotOf(g: Group, le: number): number {
+  let slot = g.leSlots.get(le);
+  if (slot === undefined) {
+    slot = g.les.length;
+    g.les.push(le);
+    g.leSlots.set(le, slot);
+  }
+  return slot;
+}
+
+function valueOf(g: Group, acc: Acc): number {
+  const def = g.def;
   switch (def.derive.kind) {
-    case 'quantile':
-      return acc.les ? histogramQuantile(def.derive.q, [...acc.les].map(([le, value]) => ({ le, value }))) : NaN;
+    case 'quantile': {
+      if (!acc.les) return NaN;
+      const buckets: { le: number; value: number }[] = [];
+      acc.les.forEach((value, slot) => buckets.push({ le: g.les[slot]!, value }));
+      return histogramQuantile(def.derive.q, buckets);
+    }
     case 'rate':
     case 'gauge':
       return acc.a;
