@@ -63,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       say(err.message);
       return 1;
     }
-    throw err;
+    // runLab has torn everything down already; the message names what failed and where to look
+    say(`lab run FAILED: ${(err as Error).message}`);
+    return 1;
   }
   try {
     say('');
