@@ -15,7 +15,9 @@ import { startDelayProxy } from './harness/delay-proxy.js';
 import { buildPrometheusConfig } from './harness/monitoring.js';
 import type { Member } from './harness/etcd-cluster.js';
 import { startProcess } from './harness/processes.js';
-import { sweepLedger, Teardown } from './harness/teardown.js';
+import { cgroupRoots, planOrphanSweep, sweepLedger, Teardown } from './harness/teardown.js';
+import { contamination } from './harness/check-run.js';
+import type { LabRun } from './harness/run-lab.js';
 import type { Answer } from './harness/analyse.js';
 
 const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'rootline-lab-unit-'));
@@ -142,4 +144,42 @@ test('lab ledger: a recorded process is stopped by PID, and a dead run\'s ledger
   assert.match(swept[0] ?? '', /swept 2 leftover resources/);
   assert.match(await orphan.exited, /signal SIGTERM/);
   assert.deepEqual(JSON.parse(readFileSync(ledger, 'utf8')).resources, [], 'the ledger is emptied; our own PID (recorded as etcd) was left alone');
+});
+
+test('lab orphan sweep: finds the mounts, loop devices and cgroups of finished runs only', () => {
+  const base = '/tmp/rootline-lab';
+  const mounts = [
+    'cgroup /sys/fs/cgroup/blkio cgroup rw,relatime,blkio 0 0',
+    'cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0',
+    `/dev/loop0 ${base}/disk-1/cp-1 ext4 rw,relatime 0 0`,
+    `/dev/loop1 ${base}/disk-1/cp\\0402 ext4 rw,relatime 0 0`,
+    `/dev/loop3 ${base}/net-2/cp-1 ext4 rw,relatime 0 0`,
+    '/dev/vda1 / ext4 rw 0 0',
+    `/dev/loop7 ${base}/disk-10/cp-1 ext4 rw 0 0`,
+  ].join('\n');
+  assert.deepEqual(cgroupRoots(mounts), ['/sys/fs/cgroup/blkio', '/sys/fs/cgroup/unified']);
+  const loops = [`/dev/loop0 ${base}/disk-1/volumes/cp-1.img`, `/dev/loop2 ${base}/disk-1/volumes/cp-3.img (deleted)`, `/dev/loop3 ${base}/net-2/volumes/cp-1.img`, '/dev/loop5 /var/lib/other.img'].join('\n');
+  const cgroupDirs = ['/sys/fs/cgroup/blkio/rootline-lab-disk-1-cp-1', '/sys/fs/cgroup/cpu/rootline-lab-disk-1', '/sys/fs/cgroup/cpu/rootline-lab-net-2', '/sys/fs/cgroup/blkio/rootline-lab-disk-10-cp-1', '/sys/fs/cgroup/blkio/rootline-lab-probe-77'];
+  // disk-1 is over; net-2 is still running; disk-10 shares a prefix with disk-1 and is not over
+  const plan = planOrphanSweep(base, ['disk-1'], { mounts, loops, cgroupDirs });
+  assert.deepEqual(plan, [
+    { kind: 'mount', dir: `${base}/disk-1/cp-1` },
+    { kind: 'mount', dir: `${base}/disk-1/cp 2` },
+    { kind: 'loop', device: '/dev/loop0', backingFile: `${base}/disk-1/volumes/cp-1.img` },
+    { kind: 'loop', device: '/dev/loop2', backingFile: `${base}/disk-1/volumes/cp-3.img` },
+    { kind: 'cgroup', dir: '/sys/fs/cgroup/blkio/rootline-lab-disk-1-cp-1' },
+    { kind: 'cgroup', dir: '/sys/fs/cgroup/cpu/rootline-lab-disk-1' },
+  ]);
+  assert.deepEqual(planOrphanSweep(base, [], { mounts, loops, cgroupDirs }), [], 'no finished run, nothing to sweep');
+});
+
+test('lab contamination: other work above the limit is named first, below it the input is clean', () => {
+  const runWith = (otherCores: number): LabRun => ({ observed: { cpuUse: { window: { otherCores, labCores: 0.4, machineIdleShare: 0.1, machineBusyCores: otherCores + 0.4 } } } }) as unknown as LabRun;
+  const busy = contamination(runWith(1.5));
+  assert.equal(busy.contaminated, true);
+  assert.match(busy.note, /^CONTAMINATED INPUT: other work on this machine used 1\.5 cores/);
+  const idle = contamination(runWith(0.1));
+  assert.equal(idle.contaminated, false);
+  assert.match(idle.note, /^clean input/);
+  assert.equal(contamination({ observed: {} } as unknown as LabRun).contaminated, false);
 });

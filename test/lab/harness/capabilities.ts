@@ -2,11 +2,12 @@
  * What a lab run needs from the machine, checked before anything starts, so a missing piece is
  * named exactly ("no loop device: ...") instead of surfacing as a timeout halfway through.
  */
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statfsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { findIoHierarchy } from './io-cgroup.js';
 import { runCommand } from './shell.js';
+import { findBackingDevice } from './volumes.js';
 
 /** Debian package of each program the lab runs. */
 export const PROGRAMS: Record<string, string> = {
@@ -69,7 +70,8 @@ export async function probeCapabilities(o: { ports: number[]; workDir: string })
     try {
       mkdirSync(probe);
       rmdirSync(probe);
-      notes.push(`cgroup v${h.version} I/O throttle at ${h.root}`);
+      if (h.version === 1 && !existsSync(path.join(h.root, 'blkio.throttle.write_iops_device'))) missing.push(`the blkio hierarchy at ${h.root} has no blkio.throttle.write_iops_device: this kernel was built without CONFIG_BLK_DEV_THROTTLING`);
+      else notes.push(`cgroup v${h.version} I/O throttle at ${h.root}`);
     } catch (err) {
       missing.push(`cgroup ${h.root} is not writable (cannot create a group: ${(err as Error).message}); mount it read-write or run as root with cgroup write access`);
     }
@@ -83,8 +85,16 @@ export async function probeCapabilities(o: { ports: number[]; workDir: string })
   if (busy.length) missing.push(`ports in use on 127.0.0.1: ${busy.join(', ')} (another lab run? set ROOTLINE_LAB_PORT_BASE)`);
   try {
     mkdirSync(o.workDir, { recursive: true });
+    const backing = await findBackingDevice(o.workDir);
+    if ('missing' in backing) missing.push(backing.missing);
+    else notes.push(`work folder ${o.workDir} on ${backing.source} (${backing.majMin}), the device the write caps apply to`);
+    const fs = statfsSync(o.workDir);
+    const freeMb = Math.floor((fs.bavail * fs.bsize) / 2 ** 20);
+    // three sparse volumes fill to a few hundred MB each under the load, plus fio's 128 MB file
+    if (freeMb < 2048) missing.push(`only ${freeMb} MB free in ${o.workDir}: a run needs about 2 GB (set ROOTLINE_LAB_DIR to a folder on a disk with room)`);
+    else notes.push(`${freeMb} MB free in ${o.workDir}`);
   } catch (err) {
-    missing.push(`cannot create the work folder ${o.workDir}: ${(err as Error).message}`);
+    missing.push(`cannot use the work folder ${o.workDir}: ${(err as Error).message}`);
   }
   return { missing, notes };
 }

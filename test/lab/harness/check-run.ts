@@ -63,15 +63,32 @@ export function checkRun(fault: FaultKind, run: LabRun): string[] {
   return problems;
 }
 
+export interface Contamination {
+  /** Other work used more than `limitCores` on average over the window. */
+  contaminated: boolean;
+  otherCores: number | null;
+  labCores: number | null;
+  machineIdleShare: number | null;
+  limitCores: number;
+  /** One line for the test output; says CONTAMINATED INPUT when it is. */
+  note: string;
+}
+
 /**
  * Other work on this machine (from /proc) shows in every node's CPU series, since all three
- * share it. Not a failure by itself (a right answer through the noise is still right), but when
- * rootline's answer is wrong the test says first that the input was contaminated.
+ * share it. Not a failure by itself (a right answer through the noise is still right, and a
+ * wrong one is still wrong), but the test output and rootline-answers.json say it first, so a
+ * failure on a busy machine is read as what it is.
  */
-export function describeContamination(run: LabRun): string | undefined {
+export function contamination(run: LabRun): Contamination {
   const use = run.observed.cpuUse?.window;
-  if (!use || use.otherCores <= MAX_OTHER_CORES) return undefined;
-  return `CONTAMINATED INPUT: other work on this machine used ${use.otherCores} cores during the run (lab ${use.labCores} cores, machine CPU idle ${Math.round(use.machineIdleShare * 100)} %), and every node's CPU series shows it; judge the answer below with that in mind, or rerun on an otherwise idle machine (limit: ROOTLINE_LAB_MAX_OTHER_CORES=${MAX_OTHER_CORES})`;
+  if (!use) return { contaminated: false, otherCores: null, labCores: null, machineIdleShare: null, limitCores: MAX_OTHER_CORES, note: 'contamination unknown: no CPU accounting for this run' };
+  const contaminated = use.otherCores > MAX_OTHER_CORES;
+  const figures = `other work on this machine used ${use.otherCores} cores on average over the window (lab ${use.labCores} cores, machine CPU idle ${Math.round(use.machineIdleShare * 100)} %)`;
+  const note = contaminated
+    ? `CONTAMINATED INPUT: ${figures}, above the ${MAX_OTHER_CORES}-core limit; the three "nodes" share this machine, so every node's CPU series shows that work. A wrong answer here may be the machine's doing: rerun on an otherwise idle machine (limit: ROOTLINE_LAB_MAX_OTHER_CORES)`
+    : `clean input: ${figures}, within the ${MAX_OTHER_CORES}-core limit`;
+  return { contaminated, otherCores: use.otherCores, labCores: use.labCores, machineIdleShare: use.machineIdleShare, limitCores: MAX_OTHER_CORES, note };
 }
 
 /** What each fault must be read as. */

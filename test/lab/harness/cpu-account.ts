@@ -70,3 +70,11 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   const labCores = lab / seconds;
   return { machineIdleShare: round(total > 0 ? 1 - busy / total : 0), machineBusyCores: round(machineBusyCores), labCores: round(labCores), otherCores: round(Math.max(0, machineBusyCores - labCores)) };
 }
+
+/** Cores busy on this machine over the next `ms` (before a run, all of it is other work). */
+export async function sampleBusyCores(ms = 3000): Promise<number> {
+  const a = takeCpuSnapshot([]);
+  await new Promise((r) => setTimeout(r, ms));
+  const b = takeCpuSnapshot([]);
+  return cpuBetween(a, b).otherCores;
+}

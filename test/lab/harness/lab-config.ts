@@ -65,6 +65,7 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 export function labOptions(fault: FaultKind, env: NodeJS.ProcessEnv = process.env, overrides: Partial<LabOptions> = {}): LabOptions {
+  if (num(env, 'SCRAPE_S', 5) < 1) throw new Error(`Invalid ROOTLINE_LAB_SCRAPE_S=${env['ROOTLINE_LAB_SCRAPE_S']}, expecting whole seconds >= 1`);
   const stamp = DateTime.utc().toFormat("yyyyMMdd'T'HHmmss'Z'");
   const runId = overrides.runId ?? `${fault}-${stamp}`;
   const baseDir = overrides.baseDir ?? env['ROOTLINE_LAB_DIR'] ?? path.join(os.tmpdir(), 'rootline-lab');

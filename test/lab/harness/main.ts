@@ -6,13 +6,16 @@
  */
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { analyseBundle, analyseLivePrometheus, CLI } from './analyse.js';
+import { CLI } from './analyse.js';
+import { describeAnswer, judgeRun } from './judge.js';
 import { probeCapabilities } from './capabilities.js';
 import { FAULTS, labOptions, labPorts, type FaultKind } from './lab-config.js';
 import { describeObserved } from './observe.js';
 import { LabCapabilityError, runLab, sweepStaleRuns } from './run-lab.js';
+import { leftovers } from './teardown.js';
+import { sampleBusyCores } from './cpu-account.js';
+import { MAX_OTHER_CORES } from './check-run.js';
 import { isoSeconds } from './shell.js';
-import { checkAnswer, checkRun, describeContamination, EXPECTED } from './check-run.js';
 
 const USAGE = 'usage: npm run lab -- disk|net|healthy [--out DIR] | check | sweep';
 
@@ -33,11 +36,16 @@ export async function main(argv: string[]): Promise<number> {
     if (what === 'sweep') {
       const lines = await sweepStaleRuns(o.baseDir);
       say(lines.length ? lines.join('\n') : `nothing left over under ${o.baseDir}`);
-      return 0;
+      const left = await leftovers(o.baseDir);
+      for (const l of left) say(`STILL THERE: ${l}`);
+      if (left.length === 0) say(`verified: no loop device, mount, rootline-lab cgroup or process of a finished run under ${o.baseDir} is left (losetup, /proc/mounts, cgroup hierarchies, /proc)`);
+      return left.length ? 1 : 0;
     }
     const caps = await probeCapabilities({ ports: labPorts(o), workDir: o.baseDir });
     for (const n of caps.notes) say(`ok: ${n}`);
     for (const m of caps.missing) say(`MISSING: ${m}`);
+    const busy = await sampleBusyCores();
+    say(busy > MAX_OTHER_CORES ? `busy: other work uses ${busy} cores right now (limit ${MAX_OTHER_CORES}): a run now would likely be CONTAMINATED INPUT` : `idle enough: other work uses ${busy} cores right now (limit ${MAX_OTHER_CORES})`);
     return caps.missing.length ? 1 : 0;
   }
   if (!FAULTS.includes(what as FaultKind)) {
@@ -47,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   const o = labOptions(what as FaultKind, process.env, out ? { outDir: path.resolve(out) } : {});
   say(`rootline lab: ${o.fault}, ${o.settleS + o.warmupS + o.faultS + o.recoverS + 30} s or so; run folder ${path.join(o.baseDir, o.runId)}`);
   let run;
+  const started = Date.now();
   try {
     run = await runLab(o, say);
   } catch (err) {
@@ -54,26 +63,24 @@ export async function main(argv: string[]): Promise<number> {
       say(err.message);
       return 1;
     }
-    throw err;
+    // runLab has torn everything down already; the message names what failed and where to look
+    say(`lab run FAILED: ${(err as Error).message}`);
+    return 1;
   }
   try {
     say('');
     say(`etcd, ${o.fault} injected on ${run.culprit} at ${DateTime.fromMillis(run.injectedMs, { zone: 'utc' }).toISO()}:`);
     for (const line of describeObserved(run.observed)) say(`  ${line}`);
-    const files = await analyseBundle(run.bundleDir, run.window).then((r) => r.answer, (e: Error) => e);
-    const live = await analyseLivePrometheus(run.promUrl, run.window, o.scrapeS).then((r) => r.answer, (e: Error) => e);
-    for (const p of checkRun(o.fault, run)) say(`run: ${p}`);
-    const contamination = describeContamination(run);
-    if (contamination) say(contamination);
-    for (const [name, a] of [['files', files], ['live Prometheus', live]] as const) {
-      if (a instanceof Error) {
-        say(`rootline from ${name}: FAILED: ${a.message}`);
-        continue;
-      }
-      say(`rootline from ${name}: ${a.verdict}; ${a.ranked.join(', ') || 'no hypothesis'}; onset ${a.onset ?? '-'}; chain ${a.chain.join(' -> ') || '-'}`);
-      const wrong = checkAnswer(a, EXPECTED[o.fault], run.culprit, run.injectedMs);
+    const j = await judgeRun(run, started);
+    for (const p of j.runProblems) say(p);
+    say(j.contamination.contaminated ? `!!! ${j.contamination.note}` : j.contamination.note);
+    for (const [name, a] of Object.entries(j.answers)) {
+      say(describeAnswer(name, a));
+      if (a instanceof Error) continue;
+      const wrong = j.answerProblems.filter((p) => p.startsWith(`from ${name}: `)).map((p) => p.slice(`from ${name}: `.length));
       say(wrong.length ? `  not what the lab injected: ${wrong.join('; ')}` : '  right: cause, culprit, onset and chain match the injection');
     }
+    say(`answers and figures: ${j.file}`);
     say('');
     say(`bundle: ${run.bundleDir}  (label: ${path.join(o.outDir, 'label.json')}, ground truth: ${path.join(o.outDir, 'truth')})`);
     say(`try:    node ${path.relative(process.cwd(), CLI)} analyze --input ${run.bundleDir} --from ${isoSeconds(run.window.fromMs)} --to ${isoSeconds(run.window.toMs)} --format md`);

@@ -21,7 +21,7 @@ import { assertReplaceable, packBundle } from './pack-bundle.js';
 import type { Label } from './bundle.js';
 import { setTimeout as pause } from 'node:timers/promises';
 import { isoMs } from './shell.js';
-import { sweepLedger, Teardown } from './teardown.js';
+import { sweepLedger, sweepOrphans, Teardown } from './teardown.js';
 import { cpuBetween, takeCpuSnapshot } from './cpu-account.js';
 import { createCpuGroup } from './cpu-cgroup.js';
 import { createVolume, findBackingDevice } from './volumes.js';
@@ -49,11 +49,15 @@ export interface LabRun {
   teardown(): Promise<string[]>;
 }
 
-/** Sweeps the ledgers of earlier runs under `baseDir` whose process is gone. */
+/**
+ * Sweeps the ledgers of earlier runs under `baseDir` whose process is gone, then whatever those
+ * runs left that no ledger lists (mounts, loop devices, cgroups named after the run).
+ */
 export async function sweepStaleRuns(baseDir: string): Promise<string[]> {
   if (!existsSync(baseDir)) return [];
   const out: string[] = [];
   for (const d of readdirSync(baseDir)) out.push(...(await sweepLedger(path.join(baseDir, d, 'resources.json'))));
+  out.push(...(await sweepOrphans(baseDir)));
   return out;
 }
 

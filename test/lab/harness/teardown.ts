@@ -4,7 +4,7 @@
  * Each entry is also written to `resources.json` in the run folder as soon as it exists, so a run
  * whose own process died (SIGKILL, a runner timeout) can still be swept by `sweepLedger`.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand, sleepMs } from './shell.js';
@@ -114,6 +114,25 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The PID runs node (a ledger's owner; a reused PID runs something else). */
+function isNode(pid: number): boolean {
+  try {
+    return /(^|\/)node$/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch {
+    return false;
+  }
+}
+
+/** The PID of the process that wrote a ledger, if the ledger still lists anything. */
+function ledgerOwner(ledgerFile: string): number | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(ledgerFile, 'utf8')) as { pid?: number; resources?: unknown[] };
+    return parsed.resources?.length && parsed.pid && isNode(parsed.pid) ? parsed.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The PID still runs the program we started (not a reused PID). */
 async function sameProgram(pid: number, argv0: string): Promise<boolean> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -187,7 +206,7 @@ export async function sweepLedger(ledgerFile: string): Promise<string[]> {
   }
   const resources = parsed.resources ?? [];
   if (resources.length === 0) return [];
-  if (parsed.pid && parsed.pid !== process.pid && alive(parsed.pid)) return [`${ledgerFile}: its run (pid ${parsed.pid}) is still going`];
+  if (parsed.pid && parsed.pid !== process.pid && alive(parsed.pid) && isNode(parsed.pid)) return [`${ledgerFile}: its run (pid ${parsed.pid}) is still going`];
   const problems: string[] = [];
   const order = [...resources].reverse();
   for (const r of [...order.filter((x) => x.kind === 'process'), ...order.filter((x) => x.kind !== 'process')]) {
@@ -199,4 +218,127 @@ export async function sweepLedger(ledgerFile: string): Promise<string[]> {
   }
   writeFileSync(ledgerFile, JSON.stringify({ pid: parsed.pid, resources: [], sweptBy: process.pid }, null, 1));
   return [`swept ${resources.length} leftover resources of ${ledgerFile}`, ...problems];
+}
+
+/** Hierarchy roots from /proc/mounts: every cgroup v1 mount and the cgroup2 mount. */
+export function cgroupRoots(procMounts: string): string[] {
+  return procMounts
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((m) => (m[2] === 'cgroup' || m[2] === 'cgroup2') && m[1])
+    .map((m) => m[1]!);
+}
+
+export interface OrphanScan {
+  /** `/proc/mounts` */
+  mounts: string;
+  /** `losetup -l -n -O NAME,BACK-FILE` */
+  loops: string;
+  /** Every `rootline-lab-*` folder directly under a cgroup hierarchy root. */
+  cgroupDirs: string[];
+}
+
+/**
+ * What a run under `baseDir` left on the machine although its ledger does not list it (a kill
+ * between creating a loop device and recording it): mounts below `<baseDir>/<runId>/`, loop
+ * devices backed by a file there (also once deleted), and the cgroups named after the run
+ * (`rootline-lab-<runId>`, `rootline-lab-<runId>-<member>`). Only for the given run ids: those
+ * whose process is gone. Pure, so the rules are tested without root.
+ */
+export function planOrphanSweep(baseDir: string, runIds: string[], scan: OrphanScan): Resource[] {
+  const out: Resource[] = [];
+  const prefixes = runIds.map((id) => `${path.join(baseDir, id)}/`);
+  const under = (p: string): boolean => prefixes.some((x) => p.startsWith(x));
+  // /proc/mounts escapes spaces and the like as octal
+  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  for (const line of scan.mounts.split('\n')) {
+    const dir = unescape(line.split(' ')[1] ?? '');
+    if (dir && under(dir)) out.push({ kind: 'mount', dir });
+  }
+  for (const line of scan.loops.split('\n')) {
+    const m = /^(\/dev\/loop\d+)\s+(.+?)(?: \(deleted\))?\s*$/.exec(line.trim());
+    if (m && under(m[2]!)) out.push({ kind: 'loop', device: m[1]!, backingFile: m[2]! });
+  }
+  for (const dir of scan.cgroupDirs) {
+    const name = path.basename(dir);
+    if (runIds.some((id) => name === `rootline-lab-${id}` || name.startsWith(`rootline-lab-${id}-`))) out.push({ kind: 'cgroup', dir });
+  }
+  return out;
+}
+
+/** The `rootline-lab-*` cgroups on this machine, in every hierarchy. */
+export function listLabCgroups(): string[] {
+  const out: string[] = [];
+  let mounts = '';
+  try {
+    mounts = readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const root of cgroupRoots(mounts)) {
+    try {
+      for (const d of readdirSync(root, { withFileTypes: true })) if (d.isDirectory() && d.name.startsWith('rootline-lab-')) out.push(path.join(root, d.name));
+    } catch {
+      // an unreadable hierarchy holds nothing of ours
+    }
+  }
+  return out;
+}
+
+async function scanMachine(): Promise<OrphanScan> {
+  const loops = await runCommand('losetup', ['-l', '-n', '-O', 'NAME,BACK-FILE']);
+  return { mounts: await readFile('/proc/mounts', 'utf8').catch(() => ''), loops: loops.code === 0 ? loops.stdout : '', cgroupDirs: listLabCgroups() };
+}
+
+/** Run folders under `baseDir` whose run is over (no ledger, or a ledger whose process is gone). */
+function finishedRuns(baseDir: string): string[] {
+  if (!existsSync(baseDir)) return [];
+  return readdirSync(baseDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .filter((id) => {
+      const owner = ledgerOwner(path.join(baseDir, id, 'resources.json'));
+      return owner === undefined || !alive(owner);
+    });
+}
+
+/**
+ * Undoes what finished runs under `baseDir` left and no ledger lists: processes still inside the
+ * runs' cgroups first, then mounts, loop devices and the cgroups themselves.
+ */
+export async function sweepOrphans(baseDir: string): Promise<string[]> {
+  const plan = planOrphanSweep(baseDir, finishedRuns(baseDir), await scanMachine());
+  if (plan.length === 0) return [];
+  const problems: string[] = [];
+  const order = [...plan.filter((r) => r.kind === 'mount'), ...plan.filter((r) => r.kind === 'loop'), ...plan.filter((r) => r.kind === 'cgroup')];
+  for (const r of plan.filter((x) => x.kind === 'cgroup')) {
+    const dir = (r as { dir: string }).dir;
+    const procs = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    for (const pid of procs) await stopPid(pid).catch((err: Error) => problems.push(`pid ${pid} in ${dir}: ${err.message}`));
+  }
+  for (const r of order) {
+    try {
+      await releaseResource(r, true);
+    } catch (err) {
+      problems.push(`${describe({ resource: r })}: ${(err as Error).message}`);
+    }
+  }
+  return [`swept ${plan.length} resources that no ledger listed: ${plan.map((r) => describe({ resource: r })).join(', ')}`, ...problems];
+}
+
+/**
+ * What is still on the machine from runs under `baseDir` that are over: loop devices, mounts,
+ * `rootline-lab-*` cgroups of those runs, and processes whose command line names a run folder.
+ * Empty when the machine is clean; `npm run test:lab` fails when it is not.
+ */
+export async function leftovers(baseDir: string): Promise<string[]> {
+  const runIds = finishedRuns(baseDir);
+  const out = planOrphanSweep(baseDir, runIds, await scanMachine()).map((r) => describe({ resource: r }));
+  const prefixes = runIds.map((id) => `${path.join(baseDir, id)}/`);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
+    if (prefixes.some((p) => cmd.includes(p))) out.push(`process ${d}: ${cmd.split('\0').join(' ').trim().slice(0, 160)}`);
+  }
+  return out;
 }
