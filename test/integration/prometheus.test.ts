@@ -11,7 +11,7 @@ import { parseSourceConfig } from '../../server/sources/config.js';
 import { readBundle } from '../../server/sources/files/index.js';
 import { createPromRangeApi, createPrometheusSource } from '../../server/sources/prometheus/index.js';
 import { readLabel } from './helpers/bundle-docs.js';
-import { caseDir, REPO_ROOT, startScratchPrometheus } from './helpers/env.js';
+import { caseDir, REPO_ROOT, startScratchPrometheus, TEST_CA_FILE } from './helpers/env.js';
 
 const PROM_URL = process.env['PROM_URL'];
 const skip = PROM_URL ? false : 'PROM_URL is not set: source .ci/services/prometheus.sh first';
@@ -147,6 +147,27 @@ test('prometheus: wrong credentials give a failed report naming the source; righ
   const good = await createPrometheusSource(cfg('rootline-secret')).fetch(label.window);
   assert.equal(good.sources[0]?.status, 'ok', good.sources[0]?.message);
   assert.ok(good.series.length > 50);
+});
+
+test('prometheus: TLS trusts the CA from the config file or the environment; an unknown CA fails naming the source', { skip }, async (t) => {
+  const id = 'etcd-disk-latency-1-1';
+  const label = readLabel(caseDir(id));
+  const scratch = await startScratchPrometheus(path.join(caseDir(id), 'bundle'), path.join(REPO_ROOT, 'test', 'fixtures', 'prometheus', 'web-tls.yml'), TEST_CA_FILE);
+  t.after(() => scratch.stop());
+  assert.match(scratch.url, /^https:/);
+  const cfg = (file: Record<string, unknown>, env: Record<string, string> = {}) => parseSourceConfig({ prometheus: { url: scratch.url, retries: 0, ...file } }, env).prometheus!;
+  for (const [how, config] of [['tls.caFile', cfg({ tls: { caFile: TEST_CA_FILE } })], ['ROOTLINE_PROM_CA_FILE', cfg({}, { ROOTLINE_PROM_CA_FILE: TEST_CA_FILE })]] as const) {
+    const set = await createPrometheusSource(config).fetch(label.window);
+    assert.equal(set.sources[0]?.status, 'ok', `${how}: ${set.sources[0]?.message}`);
+    assert.ok(set.series.some((s) => s.metric === 'etcd_wal_fsync_p99_s' && s.host === 'cp-1'), `${how}: the series come over TLS`);
+  }
+  const untrusted = await createPrometheusSource(cfg({})).fetch(label.window);
+  const r = untrusted.sources[0]!;
+  assert.equal(r.status, 'failed', r.message);
+  assert.match(r.message ?? '', /^source prometheus: \d+ of \d+ queries failed \(0 answered.*cannot reach the server for query ".*(certificate|self[- ]signed)/i);
+  assert.equal(untrusted.series.length, 0);
+  // the queries already in flight when the first one was refused (one per worker), no more
+  assert.ok(r.lines <= cfg({}).concurrency, `${r.lines} requests sent`);
 });
 
 test('prometheus: a server stopped mid-analysis gives a partial report; a server that is down, a failed one', { skip }, async (t) => {

@@ -1,6 +1,11 @@
 // A loopback reverse proxy in front of the real Elasticsearch for the failure tests: it demands an
-// API key (as a secured cluster does) and can be stopped mid-analysis like a dying server.
+// API key (as a secured cluster does), can serve TLS with the test CA's certificate
+// (test/fixtures/tls) as a cluster with HTTPS does, and can be stopped mid-analysis like a dying server.
+import { readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import path from 'node:path';
+import { REPO_ROOT } from './env.js';
 import type { Socket } from 'node:net';
 
 export interface AuthProxy {
@@ -10,7 +15,14 @@ export interface AuthProxy {
   stop(): Promise<void>;
 }
 
-export async function startAuthProxy(targetUrl: string, apiKey: string, onRequest?: (n: number, proxy: AuthProxy) => Promise<void> | void): Promise<AuthProxy> {
+export interface AuthProxyOptions {
+  /** Serve HTTPS with test/fixtures/tls/server.pem (signed by test/fixtures/tls/ca.pem). */
+  tls?: boolean;
+}
+
+const TLS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
+
+export async function startAuthProxy(targetUrl: string, apiKey: string, onRequest?: (n: number, proxy: AuthProxy) => Promise<void> | void, options: AuthProxyOptions = {}): Promise<AuthProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   let server: Server;
@@ -22,7 +34,7 @@ export async function startAuthProxy(targetUrl: string, apiKey: string, onReques
       for (const s of sockets) s.destroy();
     }),
   };
-  server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     proxy.requests++;
     if (onRequest) await onRequest(proxy.requests, proxy);
     if (!server.listening) { req.socket.destroy(); return; }
@@ -38,10 +50,15 @@ export async function startAuthProxy(targetUrl: string, apiKey: string, onReques
     });
     up.on('error', () => { res.writeHead(502); res.end(); });
     req.pipe(up);
-  });
+  };
+  server = options.tls
+    ? createTlsServer({ cert: readFileSync(path.join(TLS_DIR, 'server.pem')), key: readFileSync(path.join(TLS_DIR, 'server-key.pem')) }, handler)
+    : createServer(handler);
+  // a client that rejects the certificate leaves a failed handshake behind: nothing to answer
+  server.on('tlsClientError', () => {});
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const a = server.address();
-  proxy.url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  proxy.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
   return proxy;
 }

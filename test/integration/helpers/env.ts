@@ -1,5 +1,6 @@
 // Where the integration tests find the servers and the development bundles.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -35,11 +36,26 @@ export interface ScratchPrometheus {
   stop(): Promise<void>;
 }
 
+/** The test CA and a server certificate for 127.0.0.1 (test/fixtures/tls). */
+export const TEST_CA_FILE = path.join(REPO_ROOT, 'test', 'fixtures', 'tls', 'ca.pem');
+
+/** HTTP status of `url` over TLS, trusting `caFile` only; rejects on a TLS or connection error. */
+function httpsStatus(url: string, caFile: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { ca: readFileSync(caFile) }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
+}
+
 /**
  * A second, private Prometheus for the failure tests: its own TSDB backfilled from one bundle,
- * optionally behind `--web.config.file`. Stopped (SIGKILL) by `stop()` or when the test ends.
+ * optionally behind `--web.config.file` (basic auth, or TLS: then pass `tlsCaFile`, the CA that
+ * signed its certificate, and the url is https). Stopped (SIGKILL) by `stop()` or when the test ends.
  */
-export async function startScratchPrometheus(bundleDir: string, webConfig?: string): Promise<ScratchPrometheus> {
+export async function startScratchPrometheus(bundleDir: string, webConfig?: string, tlsCaFile?: string): Promise<ScratchPrometheus> {
   const bin = process.env['PROMETHEUS_BIN'] ?? 'prometheus';
   const promtool = process.env['PROMTOOL_BIN'] ?? 'promtool';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rl-prom-'));
@@ -52,13 +68,13 @@ export async function startScratchPrometheus(bundleDir: string, webConfig?: stri
   const args = [`--config.file=${cfg}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, '--storage.tsdb.retention.time=100y', `--web.listen-address=127.0.0.1:${port}`];
   if (webConfig) args.push(`--web.config.file=${webConfig}`);
   const proc = spawn(bin, args, { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tlsCaFile ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const r = await fetch(`${url}/-/ready`);
+      const status = tlsCaFile ? await httpsStatus(`${url}/-/ready`, tlsCaFile) : (await fetch(`${url}/-/ready`)).status;
       // behind basic auth, a 401 also says the server is up
-      if (r.status === 200 || r.status === 401) break;
+      if (status === 200 || status === 401) break;
     } catch {
       // not listening yet
     }
