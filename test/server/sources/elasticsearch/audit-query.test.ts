@@ -31,7 +31,7 @@ test('the request: size 0, a date_histogram on the window grid, latency by scrip
   const ecs = buildAuditAggregationBody(options('ecs-filebeat', { latencyMs: 'event.duration_ms' })) as Record<string, any>;
   assert.equal(ecs['aggs'].grid.date_histogram.field, '@timestamp');
   assert.deepEqual(ecs['aggs'].grid.aggs.verbs.terms, { field: 'kubernetes.audit.verb', size: 50 });
-  assert.deepEqual(ecs['aggs'].grid.aggs.latency.aggs.q.percentiles, { field: 'event.duration_ms', percents: [50, 99] });
+  assert.deepEqual(ecs['aggs'].grid.aggs.latency.aggs.q.percentiles, { field: 'event.duration_ms', percents: [50, 99], hdr: { number_of_significant_value_digits: 2 } });
 });
 
 test('the grid is offset to start at the window start', () => {
