@@ -117,8 +117,8 @@ const esQueryKindSchema = <P extends z.ZodType<string>>(preset: P) =>
     .strict();
 
 export const AUDIT_PRESETS = ['raw-audit', 'ecs-filebeat'] as const;
-export const LOG_PRESETS = ['fluent-bit'] as const;
-export const EVENT_PRESETS = ['event-exporter'] as const;
+export const LOG_PRESETS = ['fluent-bit', 'ecs-filebeat'] as const;
+export const EVENT_PRESETS = ['event-exporter', 'metricbeat'] as const;
 
 const elasticsearchFileSchema = z
   .object({

@@ -24,13 +24,12 @@ import { createElasticsearchSource } from '../../server/sources/elasticsearch/in
 import { readBundle } from '../../server/sources/files/index.js';
 import { createPrometheusSource } from '../../server/sources/prometheus/index.js';
 import { readBundleDocs, readLabel } from './helpers/bundle-docs.js';
-import { caseDir } from './helpers/env.js';
+import { caseDir, serversOrSkip } from './helpers/env.js';
 import { bulkLoad, createIndex, esRequest } from './helpers/es-load.js';
 
 const PROM_URL = process.env['PROM_URL'];
 const ES_URL = process.env['ES_URL'];
-const skip = PROM_URL && ES_URL ? false : 'PROM_URL and ES_URL are needed: source .ci/services/prometheus.sh and .ci/services/elasticsearch.sh first';
-if (skip) process.stderr.write(`\n*** equivalence tests SKIPPED: ${skip} ***\n\n`);
+const skip = serversOrSkip('equivalence tests', ['PROM_URL', 'ES_URL']);
 
 /** One bundle per root cause of the catalogue, and the healthy one. */
 const CASES = [

@@ -11,11 +11,10 @@ import { parseSourceConfig } from '../../server/sources/config.js';
 import { readBundle } from '../../server/sources/files/index.js';
 import { createPromRangeApi, createPrometheusSource } from '../../server/sources/prometheus/index.js';
 import { readLabel } from './helpers/bundle-docs.js';
-import { caseDir, REPO_ROOT, startScratchPrometheus, TEST_CA_FILE } from './helpers/env.js';
+import { caseDir, REPO_ROOT, serversOrSkip, startScratchPrometheus, TEST_CA_FILE } from './helpers/env.js';
 
 const PROM_URL = process.env['PROM_URL'];
-const skip = PROM_URL ? false : 'PROM_URL is not set: source .ci/services/prometheus.sh first';
-if (!PROM_URL) process.stderr.write('\n*** prometheus integration tests SKIPPED: PROM_URL is not set (source .ci/services/prometheus.sh) ***\n\n');
+const skip = serversOrSkip('prometheus integration tests', ['PROM_URL']);
 
 /** Step (15 s) + rate range (1 m): how late a rate-based series may cross after the onset. */
 const TOLERANCE_MS = 75_000;

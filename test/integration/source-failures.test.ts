@@ -14,13 +14,12 @@ import { createPromRangeApi, createPrometheusSource } from '../../server/sources
 import type { SignalSource } from '../../server/sources/types.js';
 import { startAuthProxy } from './helpers/auth-proxy.js';
 import { readBundleDocs, readLabel } from './helpers/bundle-docs.js';
-import { caseDir, REPO_ROOT, startScratchPrometheus } from './helpers/env.js';
+import { caseDir, REPO_ROOT, serversOrSkip, startScratchPrometheus } from './helpers/env.js';
 import { bulkLoad, createIndex, esRequest } from './helpers/es-load.js';
 
 const PROM_URL = process.env['PROM_URL'];
 const ES_URL = process.env['ES_URL'];
-const skip = PROM_URL && ES_URL ? false : 'PROM_URL and ES_URL are needed: source .ci/services/prometheus.sh and .ci/services/elasticsearch.sh first';
-if (skip) process.stderr.write(`\n*** source failure tests SKIPPED: ${skip} ***\n\n`);
+const skip = serversOrSkip('source failure tests', ['PROM_URL', 'ES_URL']);
 
 const ID = 'etcd-disk-latency-1-1';
 // Own indexes, per process: another run of this file may use the same server at the same time.

@@ -68,6 +68,40 @@ const FLUENT_BIT: FieldMap<LogField> = {
 };
 
 /**
+ * `ecs-filebeat` (logs): container logs as Filebeat's container input with the Kubernetes
+ * autodiscover provider / add_kubernetes_metadata processor ships them (ECS `message`,
+ * `kubernetes.*` metadata, `log.level` when a processor parsed it).
+ * @see https://www.elastic.co/guide/en/beats/filebeat/7.10/add-kubernetes-metadata.html
+ */
+const FILEBEAT_LOGS: FieldMap<LogField> = {
+  timestamp: '@timestamp',
+  message: 'message',
+  host: 'kubernetes.node.name',
+  container: 'kubernetes.container.name',
+  pod: 'kubernetes.pod.name',
+  namespace: 'kubernetes.namespace',
+  level: 'log.level',
+};
+
+/**
+ * `metricbeat`: Events as Metricbeat's kubernetes module (`event` metricset) indexes them, under
+ * `kubernetes.event.*`. It does not carry the reporting host (`source.host`): override `host` in
+ * `fields` where a pipeline adds it.
+ * @see https://www.elastic.co/guide/en/beats/metricbeat/7.10/metricbeat-metricset-kubernetes-event.html
+ */
+const METRICBEAT_EVENTS: FieldMap<EventField> = {
+  timestamp: 'kubernetes.event.timestamp.first_occurrence',
+  lastTimestamp: 'kubernetes.event.timestamp.last_occurrence',
+  reason: 'kubernetes.event.reason',
+  type: 'kubernetes.event.type',
+  message: 'kubernetes.event.message',
+  objectKind: 'kubernetes.event.involved_object.kind',
+  objectName: 'kubernetes.event.involved_object.name',
+  namespace: 'kubernetes.event.metadata.namespace',
+  count: 'kubernetes.event.count',
+};
+
+/**
  * `event-exporter`: core/v1 Event objects as event exporters (kubernetes-event-exporter,
  * eventrouter) index them.
  * @see https://github.com/resmoio/kubernetes-event-exporter
@@ -88,8 +122,8 @@ const EVENT_EXPORTER: FieldMap<EventField> = {
 };
 
 export const AUDIT_PRESET_FIELDS: Record<(typeof AUDIT_PRESETS)[number], FieldMap<AuditField>> = { 'raw-audit': RAW_AUDIT, 'ecs-filebeat': ECS_AUDIT };
-export const LOG_PRESET_FIELDS: Record<(typeof LOG_PRESETS)[number], FieldMap<LogField>> = { 'fluent-bit': FLUENT_BIT };
-export const EVENT_PRESET_FIELDS: Record<(typeof EVENT_PRESETS)[number], FieldMap<EventField>> = { 'event-exporter': EVENT_EXPORTER };
+export const LOG_PRESET_FIELDS: Record<(typeof LOG_PRESETS)[number], FieldMap<LogField>> = { 'fluent-bit': FLUENT_BIT, 'ecs-filebeat': FILEBEAT_LOGS };
+export const EVENT_PRESET_FIELDS: Record<(typeof EVENT_PRESETS)[number], FieldMap<EventField>> = { 'event-exporter': EVENT_EXPORTER, metricbeat: METRICBEAT_EVENTS };
 
 /** Preset fields with the user's overrides; an override of `""` removes a field. */
 export function resolveFields<F extends string>(preset: FieldMap<F>, overrides: Readonly<Record<string, string>>): FieldMap<F> {
@@ -120,7 +154,10 @@ const auditEventProperties = {
   annotations: { type: 'object', dynamic: true },
 };
 
-/** Index mappings each preset expects (what an index template would give in production). */
+/**
+ * Index mappings each preset expects (what an index template would give in production), by preset
+ * name; the `ecs-filebeat` log preset's is `ecs-filebeat-logs` (`ecs-filebeat` is the audit one).
+ */
 export const PRESET_MAPPINGS: Record<string, Mapping> = {
   'raw-audit': { properties: auditEventProperties },
   'ecs-filebeat': { properties: { '@timestamp': date, kubernetes: { properties: { audit: { properties: auditEventProperties } } } } },
@@ -131,6 +168,36 @@ export const PRESET_MAPPINGS: Record<string, Mapping> = {
       level: kw,
       stream: kw,
       kubernetes: { properties: { host: kw, pod_name: kw, namespace_name: kw, container_name: kw } },
+    },
+  },
+  'ecs-filebeat-logs': {
+    properties: {
+      '@timestamp': date,
+      message: { type: 'text' },
+      log: { properties: { level: kw } },
+      stream: kw,
+      host: { properties: { name: kw } },
+      kubernetes: { properties: { node: { properties: { name: kw } }, pod: { properties: { name: kw } }, namespace: kw, container: { properties: { name: kw } } } },
+    },
+  },
+  metricbeat: {
+    properties: {
+      '@timestamp': date,
+      kubernetes: {
+        properties: {
+          event: {
+            properties: {
+              timestamp: { properties: { first_occurrence: date, last_occurrence: date } },
+              reason: kw,
+              type: kw,
+              message: { type: 'text' },
+              count: { type: 'integer' },
+              involved_object: { properties: { kind: kw, name: kw } },
+              metadata: { properties: { name: kw, namespace: kw } },
+            },
+          },
+        },
+      },
     },
   },
   'event-exporter': {

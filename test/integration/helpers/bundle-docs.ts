@@ -31,6 +31,35 @@ export function auditToEcs(ev: Record<string, unknown>): Record<string, unknown>
   return { '@timestamp': ev['stageTimestamp'], event: { kind: 'event', category: ['web'] }, kubernetes: { audit: ev } };
 }
 
+/** A Fluent Bit container-log document as Filebeat (ECS, add_kubernetes_metadata) ships the same line. */
+export function fluentToEcsLog(doc: Record<string, unknown>): Record<string, unknown> {
+  const k = (doc['kubernetes'] ?? {}) as { host?: string; pod_name?: string; namespace_name?: string; container_name?: string };
+  const kubernetes: Record<string, unknown> = { pod: { name: k.pod_name }, namespace: k.namespace_name, container: { name: k.container_name } };
+  if (k.host) kubernetes['node'] = { name: k.host };
+  return { '@timestamp': doc['@timestamp'], message: doc['log'], stream: doc['stream'], input: { type: 'container' }, kubernetes };
+}
+
+/** A core/v1 Event as Metricbeat's kubernetes `event` metricset indexes it. */
+export function eventToMetricbeat(ev: Record<string, unknown>): Record<string, unknown> {
+  const e = ev as { reason?: string; type?: string; message?: string; count?: number; firstTimestamp?: string; lastTimestamp?: string; eventTime?: string; involvedObject?: { kind?: string; name?: string; namespace?: string }; metadata?: { name?: string; namespace?: string } };
+  const first = e.firstTimestamp ?? e.eventTime ?? e.lastTimestamp;
+  return {
+    '@timestamp': e.lastTimestamp ?? first,
+    kubernetes: {
+      event: {
+        reason: e.reason,
+        type: e.type,
+        message: e.message,
+        count: e.count,
+        timestamp: { first_occurrence: first, last_occurrence: e.lastTimestamp ?? first },
+        involved_object: { kind: e.involvedObject?.kind, name: e.involvedObject?.name },
+        metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace },
+      },
+    },
+    metricset: { module: 'kubernetes', name: 'event' },
+  };
+}
+
 const KLOG_TIME = /^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d+)/;
 const JOURNALD = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\S+) ([\w.-]+)(?:\[\d+\])?: (.*)$/;
 

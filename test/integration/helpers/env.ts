@@ -4,6 +4,7 @@ import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { test } from 'node:test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,25 @@ export function scenariosDir(): string {
 
 export function caseDir(id: string): string {
   return path.join(scenariosDir(), id);
+}
+
+/**
+ * The skip reason of a test file whose servers (`PROM_URL`, `ES_URL`) are not set, or false. On a
+ * laptop the tests are skipped with a banner; in CI (`CI` set, as .ci/run does) a missing server is
+ * a failing test, so the integration tests cannot silently stop running there.
+ */
+export function serversOrSkip(what: string, vars: readonly string[]): string | false {
+  const missing = vars.filter((v) => !process.env[v]);
+  if (missing.length === 0) return false;
+  const reason = `${missing.join(' and ')} not set: source .ci/services/prometheus.sh and .ci/services/elasticsearch.sh first`;
+  if (process.env['CI']) {
+    test(`${what}: the servers are there in CI`, () => {
+      throw new Error(`${what} cannot run in CI: ${reason}`);
+    });
+  } else {
+    process.stderr.write(`\n*** ${what} SKIPPED: ${reason} ***\n\n`);
+  }
+  return reason;
 }
 
 /** A free loopback port (bound and released). */
