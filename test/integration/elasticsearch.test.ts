@@ -221,6 +221,18 @@ test('elasticsearch: HTTPS trusts the CA from the config file or the environment
   assert.equal(proxy.requests, before, 'no request got through the refused handshake');
 });
 
+test('elasticsearch: a slow server times out: failed reports naming the source and the timeout, soon', { skip }, async (t) => {
+  const label = readLabel(caseDir('etcd-disk-latency-1-1'));
+  const slow = await startAuthProxy(ES_URL!, null, undefined, { delayMs: 3000 });
+  t.after(() => slow.stop());
+  const started = Date.now();
+  const set = await createElasticsearchSource(esConfig(slow.url, { timeout: '500ms', retries: 1, backoff: '10ms' })).fetch(label.window);
+  assert.deepEqual(set.sources.map((s) => s.status), ['failed', 'failed', 'failed'], set.sources.map((s) => s.message).join('\n'));
+  for (const s of set.sources) assert.match(s.message ?? '', /^source elasticsearch: .* failed: source elasticsearch: search rl-it-audit-raw timed out/);
+  assert.equal(set.audit.length, 0);
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+});
+
 test('elasticsearch: a query that errors fails its part only; a server stopped mid-analysis gives a partial report', { skip }, async (t) => {
   const label = readLabel(caseDir('etcd-disk-latency-1-1'));
   // `log` is a text field: Elasticsearch refuses a terms aggregation on it (HTTP 400).

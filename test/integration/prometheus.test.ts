@@ -11,6 +11,7 @@ import { parseSourceConfig } from '../../server/sources/config.js';
 import { readBundle } from '../../server/sources/files/index.js';
 import { createPromRangeApi, createPrometheusSource } from '../../server/sources/prometheus/index.js';
 import { readLabel } from './helpers/bundle-docs.js';
+import { startAuthProxy } from './helpers/auth-proxy.js';
 import { caseDir, REPO_ROOT, serversOrSkip, startScratchPrometheus, TEST_CA_FILE } from './helpers/env.js';
 
 const PROM_URL = process.env['PROM_URL'];
@@ -167,6 +168,20 @@ test('prometheus: TLS trusts the CA from the config file or the environment; an 
   assert.equal(untrusted.series.length, 0);
   // the queries already in flight when the first one was refused (one per worker), no more
   assert.ok(r.lines <= cfg({}).concurrency, `${r.lines} requests sent`);
+});
+
+test('prometheus: a slow server times out: a failed report naming the source and the timeout, soon', { skip }, async (t) => {
+  const label = readLabel(caseDir('etcd-disk-latency-1-1'));
+  const slow = await startAuthProxy(PROM_URL!, null, undefined, { delayMs: 3000 });
+  t.after(() => slow.stop());
+  const started = Date.now();
+  const set = await createPrometheusSource(parseSourceConfig({ prometheus: { url: slow.url, timeout: '500ms', retries: 1, backoff: '10ms' } }, {}).prometheus!).fetch(label.window);
+  const r = set.sources[0]!;
+  assert.equal(r.status, 'failed', r.message);
+  assert.match(r.message ?? '', /^source prometheus: \d+ of \d+ queries failed \(0 answered.*query "[^"]+" timed out/);
+  assert.equal(set.series.length, 0);
+  // each query in flight tries twice (500 ms each), then the source is given up: not 40 queries x 3 s
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
 });
 
 test('prometheus: a server stopped mid-analysis gives a partial report; a server that is down, a failed one', { skip }, async (t) => {

@@ -18,11 +18,14 @@ export interface AuthProxy {
 export interface AuthProxyOptions {
   /** Serve HTTPS with test/fixtures/tls/server.pem (signed by test/fixtures/tls/ca.pem). */
   tls?: boolean;
+  /** Hold every request this long before passing it on: a slow server. */
+  delayMs?: number;
 }
 
 const TLS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
 
-export async function startAuthProxy(targetUrl: string, apiKey: string, onRequest?: (n: number, proxy: AuthProxy) => Promise<void> | void, options: AuthProxyOptions = {}): Promise<AuthProxy> {
+/** `apiKey` null: no authentication asked (a plain proxy, e.g. a slow one before Prometheus). */
+export async function startAuthProxy(targetUrl: string, apiKey: string | null, onRequest?: (n: number, proxy: AuthProxy) => Promise<void> | void, options: AuthProxyOptions = {}): Promise<AuthProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   let server: Server;
@@ -37,9 +40,10 @@ export async function startAuthProxy(targetUrl: string, apiKey: string, onReques
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     proxy.requests++;
     if (onRequest) await onRequest(proxy.requests, proxy);
-    if (!server.listening) { req.socket.destroy(); return; }
-    const expected = `ApiKey ${Buffer.from(apiKey).toString('base64')}`;
-    if (req.headers.authorization !== expected && req.headers.authorization !== `ApiKey ${apiKey}`) {
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (!server.listening || req.socket.destroyed) { req.socket.destroy(); return; }
+    const expected = `ApiKey ${Buffer.from(apiKey ?? '').toString('base64')}`;
+    if (apiKey !== null && req.headers.authorization !== expected && req.headers.authorization !== `ApiKey ${apiKey}`) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'ApiKey' });
       res.end(JSON.stringify({ error: { type: 'security_exception', reason: 'unable to authenticate with provided credentials' }, status: 401 }));
       return;

@@ -42,16 +42,17 @@ export function fluentToEcsLog(doc: Record<string, unknown>): Record<string, unk
 /** A core/v1 Event as Metricbeat's kubernetes `event` metricset indexes it. */
 export function eventToMetricbeat(ev: Record<string, unknown>): Record<string, unknown> {
   const e = ev as { reason?: string; type?: string; message?: string; count?: number; firstTimestamp?: string; lastTimestamp?: string; eventTime?: string; involvedObject?: { kind?: string; name?: string; namespace?: string }; metadata?: { name?: string; namespace?: string } };
-  const first = e.firstTimestamp ?? e.eventTime ?? e.lastTimestamp;
+  const first = e.firstTimestamp || e.eventTime || e.lastTimestamp;
   return {
-    '@timestamp': e.lastTimestamp ?? first,
+    '@timestamp': e.lastTimestamp || first,
     kubernetes: {
       event: {
         reason: e.reason,
         type: e.type,
         message: e.message,
         count: e.count,
-        timestamp: { first_occurrence: first, last_occurrence: e.lastTimestamp ?? first },
+        // events.k8s.io-style Events carry only eventTime: kept as the first occurrence, no last one
+        timestamp: { first_occurrence: first, ...(e.lastTimestamp ? { last_occurrence: e.lastTimestamp } : {}) },
         involved_object: { kind: e.involvedObject?.kind, name: e.involvedObject?.name },
         metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace },
       },
