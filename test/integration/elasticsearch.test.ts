@@ -203,6 +203,18 @@ test('elasticsearch: wrong credentials give failed reports naming the source; th
   assert.deepEqual(good.sources.map((s) => s.status), ['ok', 'ok', 'ok'], good.sources.map((s) => s.message).join('\n'));
 });
 
+test('elasticsearch: basic auth with the password from the environment; a wrong one fails naming the source', { skip }, async (t) => {
+  const proxy = await startAuthProxy(ES_URL!, null, undefined, { basic: { username: 'rootline', password: 'es-secret' } });
+  t.after(() => proxy.stop());
+  const label = readLabel(caseDir('etcd-disk-latency-1-1'));
+  const bad = await createElasticsearchSource(esConfig(proxy.url, { username: 'rootline', retries: 1, backoff: '10ms' }, { ROOTLINE_ES_PASSWORD: 'wrong' })).fetch(label.window);
+  assert.deepEqual(bad.sources.map((s) => s.status), ['failed', 'failed', 'failed']);
+  assert.match(bad.sources[0]!.message ?? '', /^source elasticsearch: audit aggregation on rl-it-audit-raw failed: source elasticsearch: not authorised \(HTTP 401\)/);
+  const good = await createElasticsearchSource(esConfig(proxy.url, { username: 'rootline' }, { ROOTLINE_ES_PASSWORD: 'es-secret' })).fetch(label.window);
+  assert.deepEqual(good.sources.map((s) => s.status), ['ok', 'ok', 'ok'], good.sources.map((s) => s.message).join('\n'));
+  assert.ok(sum(good.audit[0]!.total) > 0);
+});
+
 test('elasticsearch: HTTPS trusts the CA from the config file or the environment; an unknown CA fails naming the source', { skip }, async (t) => {
   const proxy = await startAuthProxy(ES_URL!, 'rootline-it:tls-key', undefined, { tls: true });
   t.after(() => proxy.stop());

@@ -20,6 +20,8 @@ export interface AuthProxyOptions {
   tls?: boolean;
   /** Hold every request this long before passing it on: a slow server. */
   delayMs?: number;
+  /** Demand HTTP basic auth with these credentials instead of the API key. */
+  basic?: { username: string; password: string };
 }
 
 const TLS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
@@ -43,8 +45,10 @@ export async function startAuthProxy(targetUrl: string, apiKey: string | null, o
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
     if (!server.listening || req.socket.destroyed) { req.socket.destroy(); return; }
     const expected = `ApiKey ${Buffer.from(apiKey ?? '').toString('base64')}`;
-    if (apiKey !== null && req.headers.authorization !== expected && req.headers.authorization !== `ApiKey ${apiKey}`) {
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'ApiKey' });
+    const basic = options.basic ? `Basic ${Buffer.from(`${options.basic.username}:${options.basic.password}`).toString('base64')}` : undefined;
+    const denied = basic !== undefined ? req.headers.authorization !== basic : apiKey !== null && req.headers.authorization !== expected && req.headers.authorization !== `ApiKey ${apiKey}`;
+    if (denied) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': basic !== undefined ? 'Basic realm="security"' : 'ApiKey' });
       res.end(JSON.stringify({ error: { type: 'security_exception', reason: 'unable to authenticate with provided credentials' }, status: 401 }));
       return;
     }
