@@ -43,8 +43,11 @@ const API_KEY = 'rootline-fault:key';
 let scratch: ScratchPrometheus | undefined;
 let proxy: AuthProxy | undefined;
 let app: FastifyInstance | undefined;
+/** What keeps the loop alive before the test starts (the runner's own pipes), to tell leftovers from it. */
+let baseline: string[] = [];
 
 before(async () => {
+  baseline = process.getActiveResourcesInfo();
   if (skip) return;
   const bundle = path.join(caseDir(CASE), 'bundle');
   const docs = readBundleDocs(bundle, readLabel(caseDir(CASE)).window);
@@ -60,6 +63,16 @@ after(async () => {
   await app?.close();
   await scratch?.stop();
   await proxy?.stop();
+  // This file's process once outlived its passing test. The proxy's last upstream sockets close
+  // by themselves just after the cleanup; anything still open 5 s later is named, so that a hang
+  // says what holds it.
+  const leftover = (): string[] => {
+    const left = [...process.getActiveResourcesInfo()];
+    for (const b of baseline) if (left.includes(b)) left.splice(left.indexOf(b), 1);
+    return left.filter((r) => r !== 'Timeout');
+  };
+  for (let i = 0; i < 50 && leftover().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  if (leftover().length > 0) process.stderr.write(`fault-flood: still active 5 s after the cleanup: ${leftover().join(', ')}\n`);
 });
 
 /**
