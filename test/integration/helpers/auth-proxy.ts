@@ -1,6 +1,6 @@
 // A loopback reverse proxy in front of the real Elasticsearch for the failure tests: it demands an
 // API key (as a secured cluster does) and can be stopped mid-analysis like a dying server.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface AuthProxy {
@@ -13,6 +13,9 @@ export interface AuthProxy {
 export async function startAuthProxy(targetUrl: string, apiKey: string, onRequest?: (n: number, proxy: AuthProxy) => Promise<void> | void): Promise<AuthProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
+  // Requests forwarded to the target: a client cut off mid-body would leave one waiting on the
+  // target for the rest (and holding the test's process open), so they end with their client and on stop.
+  const upstream = new Set<ClientRequest>();
   let server: Server;
   const proxy: AuthProxy = {
     url: '',
@@ -20,6 +23,7 @@ export async function startAuthProxy(targetUrl: string, apiKey: string, onReques
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
+      for (const u of upstream) u.destroy();
     }),
   };
   server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -36,7 +40,10 @@ export async function startAuthProxy(targetUrl: string, apiKey: string, onReques
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
-    up.on('error', () => { res.writeHead(502); res.end(); });
+    upstream.add(up);
+    up.on('close', () => upstream.delete(up));
+    up.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
     req.pipe(up);
   });
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
