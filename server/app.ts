@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { WindowInput } from './config.js';
 import { buildHttpError, buildRouteNotFound } from './http-errors.js';
-import { createMetrics, installOps, type Metrics } from './ops/index.js';
+import { createCircuitBreakers, createMetrics, installOps, type CircuitBreakers, type Metrics } from './ops/index.js';
 import { DEFAULT_SECURITY, installSecurity, type SecurityConfig } from './security/index.js';
 import type { AnalysisRunner } from './pipeline.js';
 import type { SignalSource } from './sources/types.js';
@@ -25,8 +25,13 @@ export interface AppDeps {
   /** File roots a request may pick by name. */
   sources: Readonly<Record<string, string>>;
   defaultSource: string;
-  /** Prometheus + Elasticsearch pairs a request may pick by name (`source.kind` "prometheus+elasticsearch"). */
+  /**
+   * Prometheus + Elasticsearch pairs a request may pick by name (`source.kind` "prometheus+elasticsearch").
+   * Each source is put behind its circuit breaker (`breakers`, by pair and source name) here.
+   */
   serverSources?: Readonly<Record<string, () => readonly SignalSource[]>>;
+  /** The circuit breakers of the server-backed sources; default: fresh ones with the security limits' thresholds. Their state is in /metrics. */
+  breakers?: CircuitBreakers;
   /** Windows from each source's rootline.json, for requests without a window. */
   sourceWindows?: Readonly<Record<string, WindowInput>>;
   /** The analysis the war room shows at `/`, started once when the app is ready. */
@@ -73,6 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { limiter, streams } = installSecurity(app, security, metrics);
   await installOps(app, { metrics, limiter, streams, graceMs: security.limits.shutdownGraceMs });
   const runAnalysis = limiter.wrap(deps.runAnalysis);
+  const breakers = deps.breakers ?? createCircuitBreakers({ failureThreshold: security.limits.sourceFailures, cooldownMs: security.limits.sourceCooldownMs });
+  metrics.watchBreakers(breakers);
+  const serverSources = wrapServerSources(deps.serverSources, breakers);
 
   // `serve --live`: `/` is the default live session's page.
   if (deps.live) app.addHook('onRequest', buildLiveRootRedirect(deps.live.hub));
@@ -85,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sources: deps.sources,
     defaultSource: deps.defaultSource,
     sourceWindows: deps.sourceWindows ?? {},
-    serverSources: deps.serverSources,
+    serverSources,
     templates: deps.templates,
     tz: deps.tz,
   });
@@ -100,11 +108,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const defaultAnalysis = deps.defaultAnalysis;
   if (defaultAnalysis) {
     app.addHook('onReady', async () => {
-      const server = deps.serverSources?.[defaultAnalysis.source];
+      const server = serverSources?.[defaultAnalysis.source];
       const dir = server ? `prometheus+elasticsearch:${defaultAnalysis.source}` : deps.sources[defaultAnalysis.source];
       if (dir === undefined) throw new Error(`default analysis: unknown source ${defaultAnalysis.source}`);
       store.start({ sourceName: defaultAnalysis.source, dir, sources: server?.(), window: defaultAnalysis.window, tz: deps.tz, runner: runAnalysis, log: app.log, pinned: true });
     });
   }
   return app;
+}
+
+/** Each pair's sources, built afresh per analysis, behind the breakers kept across analyses (by `pair/source`). */
+function wrapServerSources(serverSources: AppDeps['serverSources'], breakers: CircuitBreakers): AppDeps['serverSources'] {
+  if (!serverSources) return undefined;
+  return Object.fromEntries(Object.entries(serverSources).map(([pair, build]) => [pair, () => build().map((source) => breakers.wrap(source, pair))]));
 }

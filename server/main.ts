@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, InputError } from '../correlators/errors.js';
 import { buildApp } from './app.js';
 import { PUBLIC_DIR, TEMPLATES_DIR, type ServerConfig, type WindowInput } from './config.js';
-import { buildLoggerOptions } from './ops/index.js';
+import { buildLoggerOptions, createCircuitBreakers, type CircuitBreakers } from './ops/index.js';
 import { readBundleManifest, runAnalysis, type AnalysisRunner } from './pipeline.js';
 import { loadTemplates } from './render/index.js';
 import { AnalysisStore, type AnalysisRecord } from './routes/analysis-store.js';
@@ -56,13 +56,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       : `Missing --from/--to: source ${config.defaultSource} (${config.sources[config.defaultSource] ?? '?'}) has no rootline.json with a window`);
   }
   const store = new AnalysisStore();
+  // One set of circuit breakers for every Prometheus / Elasticsearch source: the pairs that
+  // requests pick (wrapped in buildApp) and the ones live sessions poll.
+  const breakers = createCircuitBreakers({ failureThreshold: security.limits.sourceFailures, cooldownMs: security.limits.sourceCooldownMs });
   const live = buildLiveDeps({
     dataDir: config.dataDir ?? path.resolve('.rootline'),
     templatesDir: TEMPLATES_DIR,
     templateDir: config.templateDir,
     defaults: { windowMs: options.live?.windowMs ?? DEFAULT_LIVE_WINDOW_MS, intervalMs: options.live?.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS, clock: options.live?.clock ?? 'data', tz: config.tz, pollIntervalMs: options.live?.pollIntervalMs },
     // Prometheus / Elasticsearch from ROOTLINE_PROM_URL / ROOTLINE_ES_URL, polled by live sessions.
-    polled: options.live ? buildPolledSources() : [],
+    polled: options.live ? buildPolledSources(breakers) : [],
   });
   const app = await buildApp({
     runAnalysis: options.runAnalysis ?? ((o) => runAnalysis(o)),
@@ -77,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     store,
     logger: buildLoggerOptions(config.logLevel),
     security,
+    breakers,
     live,
   });
   try {
@@ -97,11 +101,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return { app, url: liveSession ? `${base}live/${liveSession.id}` : base, defaultAnalysis: store.getDefault(), liveSession };
 }
 
-/** The servers configured through the environment (ROOTLINE_PROM_URL, ROOTLINE_ES_URL), as sources. */
-function buildPolledSources(): SignalSource[] {
+/** The servers configured through the environment (ROOTLINE_PROM_URL, ROOTLINE_ES_URL), as sources behind their breakers. */
+function buildPolledSources(breakers: CircuitBreakers): SignalSource[] {
   const config = readSourceConfig(undefined);
   const out: SignalSource[] = [];
   if (config.prometheus) out.push(createPrometheusSource(config.prometheus));
   if (config.elasticsearch) out.push(createElasticsearchSource(config.elasticsearch));
-  return out;
+  return out.map((s) => breakers.wrap(s, 'live'));
 }

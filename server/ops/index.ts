@@ -6,7 +6,7 @@ import { opsRoutes } from './ops-routes.js';
 import { installGracefulShutdown } from './shutdown.js';
 
 export { createMetrics, sourceLabel, type Metrics } from './metrics.js';
-export { createCircuitBreakers, withCircuitBreaker, DEFAULT_BREAKER, type BreakerSource, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+export { createCircuitBreakers, withCircuitBreaker, DEFAULT_BREAKER, CIRCUIT_STATES, type BreakerSource, type CircuitBreakerOptions, type CircuitBreakers, type CircuitSnapshot, type CircuitState } from './circuit-breaker.js';
 export { buildLoggerOptions, REDACTED_PATHS } from './logger.js';
 export { installGracefulShutdown } from './shutdown.js';
 export { opsRoutes } from './ops-routes.js';

@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Report } from '../../correlators/report/index.js';
 import type { AnalysisOutcome } from '../security/analysis-limiter.js';
+import { CIRCUIT_STATES, type CircuitBreakers } from './circuit-breaker.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -15,6 +16,8 @@ export interface Metrics {
   setQueue(running: number, queued: number): void;
   /** A source fetch failed or its circuit opened. */
   sourceError(source: string, kind: 'failed' | 'degraded' | 'circuit_open'): void;
+  /** Reports the state of these breakers at each scrape (`rootline_source_circuit_state`). */
+  watchBreakers(breakers: CircuitBreakers): void;
 }
 
 /** Seconds; analyses of a bundle take from well under a second to minutes. */
@@ -36,13 +39,28 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const sse = new Gauge({ name: 'rootline_sse_clients', help: 'Open event streams (SSE)', registers: [registry] });
   const running = new Gauge({ name: 'rootline_analyses_running', help: 'Analyses running now', registers: [registry] });
   const queued = new Gauge({ name: 'rootline_analyses_queued', help: 'Analyses waiting for a slot', registers: [registry] });
+  const watched: CircuitBreakers[] = [];
+  new Gauge({
+    name: 'rootline_source_circuit_state',
+    help: 'Circuit breaker of each server-backed source (configured pair/source name): 1 for its current state (closed, half-open, open), 0 for the others',
+    labelNames: ['source', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const b of watched) {
+        for (const c of b.snapshot()) for (const state of CIRCUIT_STATES) this.set({ source: c.key, state }, c.state === state ? 1 : 0);
+      }
+    },
+  });
   const rejected = new Counter({ name: 'rootline_requests_rejected_total', help: 'Requests refused by a limit: busy (429), draining or streams (503)', labelNames: ['reason'], registers: [registry] });
   return {
     registry,
     observeAnalysis(outcome, runMs, report) {
       duration.observe({ outcome }, runMs / 1000);
       for (const s of report?.sources ?? []) {
-        if (s.status === 'failed' || s.status === 'degraded') sourceErrors.inc({ source: sourceLabel(s), kind: s.status });
+        // a source skipped by its open circuit is counted as such, not as one more failure
+        if (s.format === 'circuit-breaker') sourceErrors.inc({ source: sourceLabel(s), kind: 'circuit_open' });
+        else if (s.status === 'failed' || s.status === 'degraded') sourceErrors.inc({ source: sourceLabel(s), kind: s.status });
       }
     },
     rejected(reason) {
@@ -57,6 +75,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     sourceError(source, kind) {
       sourceErrors.inc({ source, kind });
+    },
+    watchBreakers(breakers) {
+      if (!watched.includes(breakers)) watched.push(breakers);
     },
   };
 }

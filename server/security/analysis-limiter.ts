@@ -143,10 +143,19 @@ export class AnalysisLimiter {
     for (const w of this.#queue.splice(0)) w.cancel(new ServerUnavailableError('The server shut down before this analysis started'));
     if (this.#running === 0) return;
     const idle = new Promise<void>((resolve) => this.#settledWaiters.add(resolve));
-    const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-    await Promise.race([idle, wait(graceMs)]);
+    // Each wait's timer is cleared when the analyses end first: a pending one would hold the
+    // process open for the rest of the grace period after `app.close()` returned.
+    const waitOrIdle = async (ms: number): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    await waitOrIdle(graceMs);
     if (this.#running === 0) return;
     for (const c of this.#controllers) c.abort(new ServerUnavailableError('The analysis was cancelled: the server is shutting down'));
-    await Promise.race([idle, wait(2_000)]);
+    await waitOrIdle(2_000);
   }
 }

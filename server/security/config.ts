@@ -28,6 +28,10 @@ export interface Limits {
   maxSseClients: number;
   /** On SIGTERM, running analyses get this long to finish before they are cancelled. */
   shutdownGraceMs: number;
+  /** Failed fetches in a row after which a Prometheus / Elasticsearch source is skipped (circuit open). */
+  sourceFailures: number;
+  /** How long a source with an open circuit is skipped before one trial fetch. */
+  sourceCooldownMs: number;
 }
 
 export interface SecurityConfig {
@@ -50,6 +54,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   analysisTimeoutMs: 10 * 60_000,
   maxSseClients: 100,
   shutdownGraceMs: 20_000,
+  sourceFailures: 3,
+  sourceCooldownMs: 30_000,
 });
 
 export const DEFAULT_SECURITY: Readonly<SecurityConfig> = Object.freeze({ tokens: [], allowNoAuth: false, limits: DEFAULT_LIMITS });
@@ -62,7 +68,8 @@ export function digestToken(token: string): string {
  * Reads `ROOTLINE_TOKEN` (read-write), `ROOTLINE_READ_TOKEN` (read-only), `ROOTLINE_TOKENS_FILE`
  * (lines `write TOKEN` / `read TOKEN`, `#` comments), `ROOTLINE_ALLOW_NO_AUTH`, and the limits
  * `ROOTLINE_MAX_ANALYSES`, `ROOTLINE_MAX_QUEUED`, `ROOTLINE_ANALYSIS_TIMEOUT` (`10m`),
- * `ROOTLINE_MAX_SSE_CLIENTS`, `ROOTLINE_SHUTDOWN_GRACE` (`20s`). Problems are appended to
+ * `ROOTLINE_MAX_SSE_CLIENTS`, `ROOTLINE_SHUTDOWN_GRACE` (`20s`), and the source circuit breakers
+ * `ROOTLINE_SOURCE_FAILURES` (3) and `ROOTLINE_SOURCE_COOLDOWN` (`30s`). Problems are appended to
  * `problems` (the caller throws one ConfigError for all); messages never contain a token.
  */
 export function parseSecurityConfig(env: Env, problems: string[], readFile: (file: string) => string = (f) => readFileSync(f, 'utf8')): SecurityConfig {
@@ -102,6 +109,8 @@ export function parseSecurityConfig(env: Env, problems: string[], readFile: (fil
     analysisTimeoutMs: readDuration(env, 'ROOTLINE_ANALYSIS_TIMEOUT', DEFAULT_LIMITS.analysisTimeoutMs, problems),
     maxSseClients: readInt(env, 'ROOTLINE_MAX_SSE_CLIENTS', DEFAULT_LIMITS.maxSseClients, 0, 100_000, problems),
     shutdownGraceMs: readDuration(env, 'ROOTLINE_SHUTDOWN_GRACE', DEFAULT_LIMITS.shutdownGraceMs, problems),
+    sourceFailures: readInt(env, 'ROOTLINE_SOURCE_FAILURES', DEFAULT_LIMITS.sourceFailures, 1, 1000, problems),
+    sourceCooldownMs: readDuration(env, 'ROOTLINE_SOURCE_COOLDOWN', DEFAULT_LIMITS.sourceCooldownMs, problems),
   };
   const allow = (env.ROOTLINE_ALLOW_NO_AUTH ?? '').trim().toLowerCase();
   if (allow && !['true', 'false', '1', '0'].includes(allow)) problems.push('ROOTLINE_ALLOW_NO_AUTH: expecting true or false');

@@ -16,9 +16,9 @@ import { FIXTURES, WINDOW } from '../server/sources/files/helpers.js';
 export const RUNS = Number(process.env['ROOTLINE_FUZZ_RUNS'] ?? 0) || 0;
 export const SEED = process.env['ROOTLINE_FUZZ_SEED'] === undefined ? undefined : Number(process.env['ROOTLINE_FUZZ_SEED']);
 
-/** fast-check parameters: `ciRuns` unless a campaign asks for more; every failure prints its seed and path. */
+/** fast-check parameters: `ciRuns`, or more for a campaign (never fewer); every failure prints its seed and path. */
 export function fcParams(ciRuns: number): fc.Parameters<unknown> {
-  return { numRuns: RUNS || ciRuns, ...(SEED === undefined ? {} : { seed: SEED }) };
+  return { numRuns: Math.max(RUNS, ciRuns), ...(SEED === undefined ? {} : { seed: SEED }) };
 }
 
 /** Totals over a test file, printed as a diagnostic for the note. */

@@ -10,18 +10,8 @@ import { EXAMPLE_DIR } from '../../server/config.js';
 import type { Report } from '../../correlators/report/index.js';
 import { runAnalysis } from '../../server/pipeline.js';
 import { buildTestApp, fakeRunner } from '../server/helpers.js';
+import { PAYLOADS } from './payloads.js';
 
-/** Payloads a crafted log line could carry; `INJECTED` would show alone if a template evaluated one. */
-export const PAYLOADS = [
-  '<script>alert(1)</script>',
-  '</script><script>alert(2)</script>',
-  '<img src=x onerror=alert(3)>',
-  '"><svg onload=alert(4)>',
-  '[click](javascript:alert(5))',
-  '{{#with "x"}}INJECTED{{/with}}',
-  '{{{raw}}} ${7*7} <%= 7*7 %> #{7*7}',
-  '<!-- --><iframe src=//evil>',
-];
 const ALL = PAYLOADS.join(' ');
 
 const WINDOW = { from: '2026-01-24T08:51:50Z', to: '2026-01-24T09:21:50Z' };

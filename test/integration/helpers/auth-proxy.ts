@@ -2,7 +2,7 @@
 // API key (as a secured cluster does), can serve TLS with the test CA's certificate
 // (test/fixtures/tls) as a cluster with HTTPS does, and can be stopped mid-analysis like a dying server.
 import { readFileSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import path from 'node:path';
 import { REPO_ROOT } from './env.js';
@@ -30,6 +30,9 @@ const TLS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
 export async function startAuthProxy(targetUrl: string, apiKey: string | null, onRequest?: (n: number, proxy: AuthProxy) => Promise<void> | void, options: AuthProxyOptions = {}): Promise<AuthProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
+  // Requests forwarded to the target: a client cut off mid-body would leave one waiting on the
+  // target for the rest (and holding the test's process open), so they end with their client and on stop.
+  const upstream = new Set<ClientRequest>();
   let server: Server;
   const proxy: AuthProxy = {
     url: '',
@@ -37,6 +40,7 @@ export async function startAuthProxy(targetUrl: string, apiKey: string | null, o
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
+      for (const u of upstream) u.destroy();
     }),
   };
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -56,7 +60,10 @@ export async function startAuthProxy(targetUrl: string, apiKey: string | null, o
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
-    up.on('error', () => { res.writeHead(502); res.end(); });
+    upstream.add(up);
+    up.on('close', () => upstream.delete(up));
+    up.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
     req.pipe(up);
   };
   server = options.tls

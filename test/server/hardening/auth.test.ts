@@ -101,12 +101,15 @@ test('tokens from a file, with roles; weak or malformed ones refused without ech
 
 test('limits from the environment, checked', () => {
   const problems: string[] = [];
-  const s = parseSecurityConfig({ ROOTLINE_MAX_ANALYSES: '3', ROOTLINE_MAX_QUEUED: '0', ROOTLINE_ANALYSIS_TIMEOUT: '90s', ROOTLINE_MAX_SSE_CLIENTS: 'many', ROOTLINE_SHUTDOWN_GRACE: 'soon' }, problems);
-  assert.deepEqual(s.limits, { ...DEFAULT_LIMITS, maxRunning: 3, maxQueued: 0, analysisTimeoutMs: 90_000 });
+  const s = parseSecurityConfig({ ROOTLINE_MAX_ANALYSES: '3', ROOTLINE_MAX_QUEUED: '0', ROOTLINE_ANALYSIS_TIMEOUT: '90s', ROOTLINE_MAX_SSE_CLIENTS: 'many', ROOTLINE_SHUTDOWN_GRACE: 'soon', ROOTLINE_SOURCE_FAILURES: '5', ROOTLINE_SOURCE_COOLDOWN: '2m' }, problems);
+  assert.deepEqual(s.limits, { ...DEFAULT_LIMITS, maxRunning: 3, maxQueued: 0, analysisTimeoutMs: 90_000, sourceFailures: 5, sourceCooldownMs: 120_000 });
   assert.deepEqual(problems, [
     'ROOTLINE_MAX_SSE_CLIENTS: expecting an integer from 0 to 100000 (got "many")',
     'ROOTLINE_SHUTDOWN_GRACE: Invalid duration, expecting such as 30s, 10m or PT10M (got "soon")',
   ]);
+  const bad: string[] = [];
+  parseSecurityConfig({ ROOTLINE_SOURCE_FAILURES: '0', ROOTLINE_SOURCE_COOLDOWN: 'later' }, bad);
+  assert.deepEqual(bad, ['ROOTLINE_SOURCE_FAILURES: expecting an integer from 1 to 1000 (got "0")', 'ROOTLINE_SOURCE_COOLDOWN: Invalid duration, expecting such as 30s, 10m or PT10M (got "later")']);
 });
 
 test('refuses to listen on a non-loopback address without a token, unless told to', async () => {
