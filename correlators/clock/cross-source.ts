@@ -32,7 +32,12 @@ export interface OffsetEdge {
 const MAX_SKEW_MS = 60_000;
 const MAX_PER_GROUP = 400;
 
-export function factTrainEdges(facts: TimedFact[], opts: { minSupport?: number; minAbsOffsetMs?: number; label?: string } = {}): OffsetEdge[] {
+/**
+ * `minGroups`: how many different fact groups must agree on the offset. One shared symptom onset
+ * is no clock evidence: two detectors of one symptom (a 5xx ratio in 15 s audit bins, an error
+ * rate over a 1 m window) first cross their thresholds tens of seconds apart on one clock.
+ */
+export function factTrainEdges(facts: TimedFact[], opts: { minSupport?: number; minAbsOffsetMs?: number; minGroups?: number; label?: string } = {}): OffsetEdge[] {
   // source -> group -> sorted times (capped: an evenly spread sample keeps the shape)
   const by = new Map<string, Map<string, { t: number[]; p: number }>>();
   for (const f of facts) {
@@ -58,26 +63,27 @@ export function factTrainEdges(facts: TimedFact[], opts: { minSupport?: number; 
     for (let j = i + 1; j < ids.length; j++) {
       const A = by.get(ids[i]!)!;
       const B = by.get(ids[j]!)!;
-      const votes: { d: number; w: number; a: number }[] = [];
+      const votes: { d: number; w: number; a: number; b: number; g: number }[] = [];
       let kernel = 1000;
       const groups: string[] = [];
       for (const [group, ea] of A) {
         const eb = B.get(group);
         if (!eb) continue;
         groups.push(group.split('|')[0]!);
+        const g = groups.length;
         kernel = Math.max(kernel, ea.p + eb.p);
         // each time of a votes for the differences to b's times within the bound, weight 1 per a-time
         let lo = 0;
         for (const [k, ta] of ea.t.entries()) {
           while (lo < eb.t.length && eb.t[lo]! < ta - MAX_SKEW_MS) lo++;
-          const near: number[] = [];
-          for (let m = lo; m < eb.t.length && eb.t[m]! <= ta + MAX_SKEW_MS; m++) near.push(ta - eb.t[m]!);
-          for (const d of near) votes.push({ d, w: 1 / near.length, a: k + group.length * 1e6 });
+          const near: { d: number; m: number }[] = [];
+          for (let m = lo; m < eb.t.length && eb.t[m]! <= ta + MAX_SKEW_MS; m++) near.push({ d: ta - eb.t[m]!, m });
+          for (const { d, m } of near) votes.push({ d, w: 1 / near.length, a: k + g * 1e6, b: m + g * 1e6, g });
         }
       }
       if (votes.length < 2) continue;
-      const best = modeOf(votes, kernel, opts.minSupport ?? 2);
-      if (!best || Math.abs(best.d) < (opts.minAbsOffsetMs ?? 0)) continue;
+      const best = modeOf(votes, kernel, opts.minSupport ?? 3);
+      if (!best || Math.abs(best.d) < (opts.minAbsOffsetMs ?? 0) || best.groups < (opts.minGroups ?? 1)) continue;
       edges.push({ a: ids[i]!, b: ids[j]!, offsetMs: Math.round(best.d), support: best.support, method: `${best.support} shared ${[...new Set(groups)].slice(0, 3).join(', ')} ${opts.label ?? 'events'}` });
     }
   }
@@ -85,18 +91,21 @@ export function factTrainEdges(facts: TimedFact[], opts: { minSupport?: number; 
 }
 
 /** The densest difference (kernel-wide window), if it is clearly ahead of the runner-up elsewhere. */
-function modeOf(votes: { d: number; w: number; a: number }[], kernel: number, minSupport: number): { d: number; support: number } | undefined {
+function modeOf(votes: { d: number; w: number; a: number; b: number; g: number }[], kernel: number, minSupport: number): { d: number; support: number; groups: number } | undefined {
   votes.sort((x, y) => x.d - y.d);
   const score = (center: number) => {
     let s = 0;
-    const who = new Set<number>();
+    const as = new Set<number>();
+    const bs = new Set<number>();
     for (const v of votes) {
       if (v.d < center - kernel) continue;
       if (v.d > center + kernel) break;
       s += v.w;
-      who.add(v.a);
+      as.add(v.a);
+      bs.add(v.b);
     }
-    return { s, n: who.size };
+    // pairs: many times of one source against a single time of the other are one observation
+    return { s, n: Math.min(as.size, bs.size) };
   };
   let best = { d: 0, s: -1, n: 0 };
   for (const v of votes) {
@@ -109,8 +118,23 @@ function modeOf(votes: { d: number; w: number; a: number }[], kernel: number, mi
   let runnerUp = 0;
   for (const v of votes) if (Math.abs(v.d - center) > 3 * kernel) runnerUp = Math.max(runnerUp, score(v.d).s);
   const support = score(center).n;
-  if (support < minSupport || best.s < 1.5 * runnerUp) return undefined;
-  return { d: center, support };
+  // The peak must stand well above chance. Each time of a spreads one vote over its candidate
+  // partners in b: a single partner could have been anywhere within the skew bound; several (two
+  // short bursts, four relist lines in 20 s each) cover their own range evenly. What chance would
+  // put in one kernel window is the sum of those shares.
+  const perA = new Map<number, { lo: number; hi: number; n: number }>();
+  for (const v of votes) {
+    const e = perA.get(v.a);
+    if (e) {
+      e.lo = Math.min(e.lo, v.d);
+      e.hi = Math.max(e.hi, v.d);
+      e.n++;
+    } else perA.set(v.a, { lo: v.d, hi: v.d, n: 1 });
+  }
+  let even = 0;
+  for (const e of perA.values()) even += e.n === 1 ? kernel / MAX_SKEW_MS : Math.min(1, (2 * kernel) / (e.hi - e.lo + 2 * kernel));
+  if (support < minSupport || best.s < 1.5 * runnerUp || best.s < 3 * even) return undefined;
+  return { d: center, support, groups: new Set(inWin.map((v) => v.g)).size };
 }
 
 /** Two series of one quantity: the lag (added to b) with the best Pearson correlation. */

@@ -204,7 +204,7 @@ export function buildContext(signals: SignalSet): AnalysisContext {
   const edges = [
     ...factTrainEdges(timedFacts(raw, metricMoments)),
     ...seriesEdges(signals.series),
-    ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
+    ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, minGroups: 2, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
   ];
   const offsets = estimateOffsets(anchorsOf(raw, []), sourceIds, pickReference(signals), 1, edges);
   const offsetMap = new Map(offsets.map((o) => [o.sourceId, o.offsetMs]));
