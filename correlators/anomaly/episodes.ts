@@ -133,7 +133,12 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
   // incident covering up to two thirds of the window does not drag the baseline along
   const baseline = finite.at(up ? 0.35 : 0.65);
   let limit = rule.threshold;
-  if (rule.factor > 0 && Number.isFinite(baseline)) limit = up ? Math.max(limit, baseline * rule.factor) : Math.min(limit, baseline / rule.factor);
+  // the factor keeps a series that is always a little high (a WAN cluster's RTT) quiet, but never
+  // past the rule's severe level: past it is bad on any baseline, also when the incident covers
+  // most of a short window and drags the baseline up with it
+  if (rule.factor > 0 && Number.isFinite(baseline)) {
+    limit = up ? Math.max(limit, Math.min(baseline * rule.factor, rule.severe)) : Math.min(limit, Math.max(baseline / rule.factor, rule.severe));
+  }
   const past = (v: number) => Number.isFinite(v) && (up ? v > limit : v < limit);
   const out: Observation[] = [];
   let i = 0;

@@ -31,6 +31,32 @@ export function earliest(obs: Observation[]): Observation | undefined {
   return best;
 }
 
+/**
+ * The start of the main episode: observations are grouped into runs (each starting within `gapMs`
+ * of the run so far), and the run with the most evidence (summed strength) gives the onset. A
+ * short blip a minute before the real episode (a restart, a scrape of a start-up spike) is not
+ * where the incident began; a ramp that walks into it is one run with it.
+ */
+export function mainOnset(obs: Observation[], gapMs = 30_000): Observation | undefined {
+  const sorted = [...obs].sort((a, b) => a.startMs - b.startMs);
+  let best: { first: Observation; score: number } | undefined;
+  let run: { first: Observation; endMs: number; score: number } | undefined;
+  const close = () => {
+    if (run && (!best || run.score > best.score + 1e-9)) best = { first: run.first, score: run.score };
+  };
+  for (const o of sorted) {
+    if (run && o.startMs <= run.endMs + gapMs) {
+      run.endMs = Math.max(run.endMs, o.endMs);
+      run.score += o.strength;
+    } else {
+      close();
+      run = { first: o, endMs: o.endMs, score: o.strength };
+    }
+  }
+  close();
+  return best?.first;
+}
+
 export function strongest(obs: Observation[]): Observation | undefined {
   let best: Observation | undefined;
   for (const o of obs) if (!best || o.strength > best.strength || (o.strength === best.strength && o.startMs < best.startMs)) best = o;

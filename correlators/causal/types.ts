@@ -1,5 +1,5 @@
 import type { FactKey, RootCause, Symptom, AnalysisWindow } from '../signals/index.js';
-import type { Observation } from '../anomaly/index.js';
+import type { FactRecord, Observation } from '../anomaly/index.js';
 
 /** What the mechanisms know about the cluster beyond observations. */
 export interface Topology {
@@ -34,6 +34,8 @@ export interface Coverage {
 export interface MechanismContext {
   window: AnalysisWindow;
   observations: Observation[];
+  /** The classified log facts behind the bursts, on the aligned clock (for a first line's time). */
+  facts?: readonly FactRecord[];
   topology: Topology;
   coverage: Coverage;
 }

@@ -117,6 +117,23 @@ function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
     const m = /^(?:raft\.node: )?([0-9a-f]{16}) (?:became|is starting|received|\[|has received|elected|lost|changed)/.exec(r.message);
     if (m?.[1]) memberHosts[m[1]] ??= r.host;
   }
+  // each member reports its round trips To its peers, never to itself: with metrics only, a
+  // member's id is the one every other member reports and it does not
+  const peersOf = new Map<string, Set<string>>();
+  for (const s of signals.series) {
+    const to = s.labels['To'];
+    if (s.metric !== 'etcd_peer_rtt_p99_s' || !s.host || !to) continue;
+    const set = peersOf.get(s.host) ?? new Set<string>();
+    set.add(to);
+    peersOf.set(s.host, set);
+  }
+  const allPeers = new Set([...peersOf.values()].flatMap((x) => [...x]));
+  if (peersOf.size >= 3) {
+    for (const [host, set] of peersOf) {
+      const own = [...allPeers].filter((id) => !set.has(id));
+      if (own.length === 1) memberHosts[own[0]!] ??= host;
+    }
+  }
   for (const s of signals.series) {
     if (!s.host) continue;
     if (s.component === 'etcd') etcd.add(s.host);

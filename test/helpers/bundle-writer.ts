@@ -87,6 +87,30 @@ export class BundleWriter {
     this.metrics.set(name, m);
   }
 
+  /**
+   * A cumulative OpenMetrics histogram scraped every `stepSec` over [fromSec, toSec): `observe(sec)`
+   * gives the value of the `perStep` observations made in the step before each scrape.
+   */
+  histogram(family: string, labels: Record<string, string>, fromSec: number, toSec: number, stepSec: number, perStep: number, observe: (sec: number) => number) {
+    const les = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
+    const m = this.metrics.get(family) ?? { type: 'histogram', lines: [] };
+    const cum = new Array<number>(les.length + 1).fill(0);
+    let sum = 0;
+    let count = 0;
+    const lab = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+    for (let s = fromSec; s < toSec; s += stepSec) {
+      const v = observe(s);
+      const i = les.findIndex((le) => v <= le);
+      for (let k = i < 0 ? les.length : i; k <= les.length; k++) cum[k]! += perStep;
+      sum += v * perStep;
+      count += perStep;
+      const ts = (at(s) / 1000).toFixed(3);
+      les.forEach((le, k) => m.lines.push(`${family}_bucket{${lab},le="${le}"} ${cum[k]} ${ts}`));
+      m.lines.push(`${family}_bucket{${lab},le="+Inf"} ${cum[les.length]} ${ts}`, `${family}_sum{${lab}} ${sum} ${ts}`, `${family}_count{${lab}} ${count} ${ts}`);
+    }
+    this.metrics.set(family, m);
+  }
+
   /** An audit event (ResponseComplete). */
   audit(ms: number, verb: string, code: number, latencyMs: number, opts: { resource?: string; userAgent?: string; message?: string } = {}) {
     this.add(

@@ -52,7 +52,30 @@ export const cpuStarvation: Mechanism = {
       penalty *= 0.7;
       against.push({ claim: `WAL fsync p99 on ${h} is far above what CPU contention causes`, obs: strongest(fsync) });
     }
+    // Locality: a CPU hog on one host starves that host's members. When every control-plane host
+    // is saturated at the same time (one hypervisor, a cluster-wide batch), CPU does not explain
+    // why one member alone is slow; and a member whose own WAL fsync takes 100s of ms while its
+    // neighbours, just as starved, stay fast has a disk problem, not a CPU one.
+    const alike = [...cpu.entries()].filter(([other, list]) => other !== h && (!cp.length || cp.includes(other)) && list.some((o) => roots.some((r) => overlaps(o, r, 30_000))));
+    if (cp.length >= 2 && alike.length >= cp.length - 1) {
+      penalty *= 0.6;
+      against.push({ claim: `CPU is saturated on ${[h, ...alike.map(([o]) => o)].sort().join(', ')} alike, not on ${h} alone: it does not single out a host`, obs: strongest(alike[0]![1]) });
+      const fsyncByHost = groupByHost(find(ctx, 'etcd-wal-fsync-slow', { basis: ['metric'] }).filter((o) => (o.peak ?? 0) > 0.1));
+      if (fsyncByHost.size > 0 && fsyncByHost.size < cp.length) {
+        const [fh, fl] = [...fsyncByHost.entries()].sort((a, b) => weight(b[1]) - weight(a[1]))[0]!;
+        penalty *= 0.5;
+        against.push({ claim: `only ${[...fsyncByHost.keys()].sort().join(', ')} has slow WAL fsync while every host is equally starved: that is ${fh}'s disk`, obs: strongest(fl) });
+      }
+    }
+    // A saturation that was there from the first sample to the last is this host's normal state
+    // in this window, not an event: without damage that starts inside the window it explains nothing.
+    const stepMs = 30_000;
+    const steady = roots.every((o) => o.startMs <= ctx.window.fromMs + stepMs && o.endMs >= ctx.window.toMs - stepMs);
     const eff = effectShare(ctx, ETCD_EFFECTS, onsetMs, 600_000);
+    if (steady) {
+      penalty *= eff.share >= 0.66 ? 0.8 : 0.5;
+      against.push({ claim: `${h} had no idle CPU from the start of the window to its end: no change marks an onset, it may be this host's normal load`, obs: strongest(roots) });
+    }
     const dose = clamp01(Math.max(...roots.map((o) => o.strength)));
     const fit = combine({ root: clamp01(best.score), dose, effects: eff.share, locality: local.length ? 1 : 0.4, penalty });
     const missing: string[] = [];

@@ -48,11 +48,26 @@ export const etcdClockSkew: Mechanism = {
     if (logs.length) forClaims.push({ claim: 'etcd peers report high clock drift', obs: strongest(logs) });
     if (metric.length) forClaims.push({ claim: `node clock offset is off${host ? ` on ${host}` : ''}`, obs: strongest(metric) });
     const dose = clamp01(Math.max(0, ...metric.map((o) => (o.peak ?? 0) / 1)) + (logs.length ? 0.6 : 0));
+    const against: { claim: string; obs?: Observation }[] = [];
+    let penalty = 1;
+    // rafthttp's prober estimates a peer's clock from one round trip, assuming it is symmetric:
+    // while the round trips themselves take a second, the "drift" it reports is that delay
+    if (metric.length === 0) {
+      const rtt = find(ctx, 'etcd-peer-rtt-high').filter((o) => logs.some((d) => o.startMs <= d.endMs + 30_000 && d.startMs <= o.endMs + 90_000));
+      if (rtt.length) {
+        penalty *= 0.45;
+        against.push({ claim: 'the drift is reported only while peer round trips are slow: the prober reads a delayed round trip as a clock difference', obs: strongest(rtt) });
+      }
+      if (ctx.coverage.metricIds.has('node_timex_offset_s')) {
+        penalty *= 0.5;
+        against.push({ claim: 'node_timex_offset_seconds shows every node clock in sync' });
+      }
+    }
     const eff = effectShare(ctx, ETCD_EFFECTS, onsetMs, 600_000);
-    const fit = combine({ root: clamp01(weight(roots) + (logs.length && metric.length ? 0.2 : 0)), dose, effects: eff.share, locality: host ? 0.9 : 0.4 });
+    const fit = combine({ root: clamp01(weight(roots) + (logs.length && metric.length ? 0.2 : 0)), dose, effects: eff.share, locality: host ? 0.9 : 0.4, penalty });
     const missing: string[] = [];
     if (!ctx.coverage.metricIds.has('node_timex_offset_s')) missing.push('node_timex_offset_seconds (node_exporter timex collector) would show which clock moved');
-    return assessment({ fit, onsetMs, culprit: host ? { component: 'etcd', host } : { component: 'etcd' }, roots, for: forClaims, against: [], missing, scores: { root: weight(roots), dose, effects: eff.share } });
+    return assessment({ fit, onsetMs, culprit: host ? { component: 'etcd', host } : { component: 'etcd' }, roots, for: forClaims, against, missing, scores: { root: weight(roots), dose, effects: eff.share, penalty } });
   },
   actionItems: [
     'Fix time synchronisation on the drifting node (chrony/ntpd sources, `chronyc tracking`), and make control-plane nodes use the same trusted sources.',

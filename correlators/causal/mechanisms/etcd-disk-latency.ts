@@ -5,7 +5,7 @@
  * @see https://etcd.io/docs/v3.5/faq/ (fsync p99 < 10 ms, "leader is overloaded likely from slow disk")
  */
 import type { Mechanism } from '../types.js';
-import { find, weight, groupByHost, earliest, clamp01, overlaps, strongest } from '../helpers.js';
+import { find, weight, groupByHost, mainOnset, clamp01, overlaps, strongest } from '../helpers.js';
 import { assessment, combine, effectShare, ETCD_EFFECTS } from './common.js';
 
 export const etcdDiskLatency: Mechanism = {
@@ -41,7 +41,7 @@ export const etcdDiskLatency: Mechanism = {
     const d = disk.get(h) ?? [];
     const c = commit.get(h) ?? [];
     const roots = [...d, ...f, ...c];
-    const first = earliest(d.length && f.length ? [...d, ...f] : roots)!;
+    const first = mainOnset(d.length && f.length ? [...d, ...f] : roots)!;
     const onsetMs = first.startMs;
     const against: { claim: string; obs?: (typeof roots)[number] }[] = [];
     const forClaims: { claim: string; obs?: (typeof roots)[number] }[] = [];

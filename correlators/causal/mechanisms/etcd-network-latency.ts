@@ -4,20 +4,44 @@
  * @see https://etcd.io/docs/v3.5/tuning/ (heartbeat 100 ms, election timeout 1 s; heartbeat ~ RTT)
  */
 import type { Mechanism } from '../types.js';
-import type { Observation } from '../../anomaly/index.js';
+import type { FactRecord, Observation } from '../../anomaly/index.js';
 import { find, weight, earliest, clamp01, strongest, groupByHost } from '../helpers.js';
 import { assessment, combine, effectShare, ETCD_EFFECTS } from './common.js';
 
-/** The member most involved in unhealthy peer links: reporter or peer named in the lines. */
+/** How late a peer RTT histogram quantile over `rate(...[1m])` can show a change: range + scrape. */
+const RTT_DETECTION_LAG_MS = 90_000;
+
+/**
+ * The first of a run of ReadIndex waits (three within 10 s, on any member) in [fromMs, toMs]: one
+ * stray slow read is noise, a run is every linearizable read missing its retry timeout.
+ */
+function firstReadIndexWait(facts: readonly FactRecord[], fromMs: number, toMs: number): number | undefined {
+  const t = facts.filter((f) => f.fact.key === 'etcd-request-slow' && f.fact.detail?.['kind'] === 'read-index' && f.atMs >= fromMs && f.atMs <= toMs).map((f) => f.atMs).sort((a, b) => a - b);
+  for (let i = 0; i + 2 < t.length; i++) if (t[i + 2]! - t[i]! <= 10_000) return t[i];
+  return undefined;
+}
+
+/**
+ * The member at the centre of the unhealthy links. A link is a reporter and the peer it names
+ * (log lines: `remote-peer-id`; the RTT histogram: its `To` label); each link's evidence grows
+ * with the log of its lines or points, and a member scores the evidence of every link it is on:
+ * a delay on one member's traffic makes every link to it slow, and no link between the others.
+ */
 function linkCulprit(obs: Observation[], memberHosts: Record<string, string>): string | undefined {
+  const links = new Map<string, number>();
   const score = new Map<string, number>();
-  const add = (h: string | undefined, w: number) => {
-    if (h) score.set(h, (score.get(h) ?? 0) + w);
-  };
+  const add = (h: string, w: number) => score.set(h, (score.get(h) ?? 0) + w);
   for (const o of obs) {
-    add(o.host, o.count);
-    for (const peer of o.tags['peer'] ?? []) add(memberHosts[peer], o.count);
+    if (!o.host) continue;
+    const peers = [...(o.tags['peer'] ?? []), ...(o.tags['To'] ?? [])].map((p) => memberHosts[p]).filter((h): h is string => h !== undefined && h !== o.host);
+    const w = Math.log2(1 + o.count);
+    if (peers.length === 0) add(o.host, 0.5 * w); // a reporter alone: half a link
+    for (const p of new Set(peers)) {
+      const key = [o.host, p].sort().join('|');
+      links.set(key, (links.get(key) ?? 0) + w);
+    }
   }
+  for (const [key, w] of links) for (const h of key.split('|')) add(h, w);
   let best: string | undefined;
   for (const [h, s] of score) if (best === undefined || s > score.get(best)! || (s === score.get(best)! && h < best)) best = h;
   return best;
@@ -39,9 +63,14 @@ export const etcdNetworkLatency: Mechanism = {
     const rtt = find(ctx, 'etcd-peer-rtt-high');
     const readIndex = find(ctx, 'etcd-request-slow').filter((o) => (o.tags['kind'] ?? []).includes('read-index'));
     if (rtt.length === 0) return undefined;
-    const host = linkCulprit([...rtt, ...readIndex], ctx.topology.memberHosts);
+    // ReadIndex waits are everywhere a linearizable read waits on the leader: they say nothing of which link is slow
+    const host = linkCulprit(rtt, ctx.topology.memberHosts);
     const roots = [...rtt, ...readIndex];
-    const onsetMs = earliest(rtt)!.startMs;
+    // RTT histograms are scraped and rated over a minute, so they show a new latency late; the
+    // ReadIndex waits it causes are logged the moment a read misses its 500 ms retry. Those that
+    // lead into the RTT episode (within that lag) date the onset.
+    const rttStart = earliest(rtt)!.startMs;
+    const onsetMs = Math.min(rttStart, firstReadIndexWait(ctx.facts ?? [], rttStart - RTT_DETECTION_LAG_MS, rttStart) ?? Infinity);
     const forClaims: { claim: string; obs?: Observation }[] = [{ claim: 'etcd peers report slow or broken links', obs: strongest(rtt) }];
     if (readIndex.length) forClaims.push({ claim: 'ReadIndex requests time out (slow network to the leader)', obs: strongest(readIndex) });
     const against: { claim: string; obs?: Observation }[] = [];
@@ -51,7 +80,9 @@ export const etcdNetworkLatency: Mechanism = {
       penalty *= 0.6;
       against.push({ claim: `WAL fsync is slow on ${host}: a slow disk also stalls peer traffic`, obs: strongest(fsync) });
     }
-    const drift = find(ctx, 'etcd-clock-drift');
+    // drift the prober reports while round trips are slow is the delay itself (see etcd-clock-skew);
+    // only drift that a node clock metric shows, or that came first, argues for the clock
+    const drift = find(ctx, 'etcd-clock-drift').filter((o) => o.basis === 'metric' || o.startMs + 5_000 < onsetMs);
     if (weight(drift) > 0.5) {
       penalty *= 0.6;
       against.push({ claim: 'members report clock drift, which also shows as prober failures', obs: strongest(drift) });
