@@ -69,6 +69,7 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'etcd_proposals_failed_per_s', family: 'etcd_server_proposals_failed', derive: rate, unit: 'per_s', by: [], component: 'etcd', description: 'failed proposals' },
   { id: 'etcd_heartbeat_failures_per_s', family: 'etcd_server_heartbeat_send_failures', derive: rate, unit: 'per_s', by: [], component: 'etcd', description: 'heartbeat send failures' },
   { id: 'etcd_slow_apply_per_s', family: 'etcd_server_slow_apply', derive: rate, unit: 'per_s', by: [], component: 'etcd', description: 'slow applies' },
+  { id: 'etcd_slow_read_indexes_per_s', family: 'etcd_server_slow_read_indexes', derive: rate, unit: 'per_s', by: [], component: 'etcd', description: 'ReadIndex waits past their retry timeout (etcd 3.4+)' },
   { id: 'etcd_db_size_bytes', family: 'etcd_mvcc_db_total_size_in_bytes', derive: gauge, unit: 'bytes', by: [], component: 'etcd', description: 'db size' },
   { id: 'etcd_quota_bytes', family: 'etcd_server_quota_backend_bytes', derive: gauge, unit: 'bytes', by: [], component: 'etcd', description: 'backend quota' },
   // kube-apiserver (https://kubernetes.io/docs/reference/instrumentation/metrics/)

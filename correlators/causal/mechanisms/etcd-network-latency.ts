@@ -61,7 +61,7 @@ export const etcdNetworkLatency: Mechanism = {
   explains: ['etcd-peer-rtt-high', 'etcd-request-slow', 'etcd-heartbeat-late', 'etcd-leader-election', 'apiserver-latency-high', 'apiserver-errors', 'controller-lease-lost', 'node-not-ready'],
   evaluate(ctx) {
     const rtt = find(ctx, 'etcd-peer-rtt-high');
-    const readIndex = find(ctx, 'etcd-request-slow').filter((o) => (o.tags['kind'] ?? []).includes('read-index'));
+    const readIndex = find(ctx, 'etcd-request-slow').filter((o) => (o.tags['kind'] ?? []).includes('read-index') || (o.basis === 'metric' && o.detail.startsWith('slow ReadIndex')));
     if (rtt.length === 0) return undefined;
     // ReadIndex waits are everywhere a linearizable read waits on the leader: they say nothing of which link is slow
     const host = linkCulprit(rtt, ctx.topology.memberHosts);
@@ -70,7 +70,9 @@ export const etcdNetworkLatency: Mechanism = {
     // ReadIndex waits it causes are logged the moment a read misses its 500 ms retry. Those that
     // lead into the RTT episode (within that lag) date the onset.
     const rttStart = earliest(rtt)!.startMs;
-    const onsetMs = Math.min(rttStart, firstReadIndexWait(ctx.facts ?? [], rttStart - RTT_DETECTION_LAG_MS, rttStart) ?? Infinity);
+    // (with metrics only, etcd_server_slow_read_indexes_total counts the same waits)
+    const slowReads = readIndex.filter((o) => o.basis === 'metric' && o.startMs < rttStart && o.startMs >= rttStart - RTT_DETECTION_LAG_MS && o.endMs >= rttStart - 15_000);
+    const onsetMs = Math.min(rttStart, firstReadIndexWait(ctx.facts ?? [], rttStart - RTT_DETECTION_LAG_MS, rttStart) ?? Infinity, earliest(slowReads)?.startMs ?? Infinity);
     const forClaims: { claim: string; obs?: Observation }[] = [{ claim: 'etcd peers report slow or broken links', obs: strongest(rtt) }];
     if (readIndex.length) forClaims.push({ claim: 'ReadIndex requests time out (slow network to the leader)', obs: strongest(readIndex) });
     const against: { claim: string; obs?: Observation }[] = [];

@@ -26,6 +26,7 @@ const ETCD_FAMILIES = [
   'etcd_server_proposals_pending',
   'etcd_server_proposals_failed_total',
   'etcd_server_slow_apply_total',
+  'etcd_server_slow_read_indexes_total',
   'etcd_server_heartbeat_send_failures_total',
   'etcd_mvcc_db_total_size_in_bytes',
   'etcd_server_quota_backend_bytes',
