@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Report } from '../correlators/report/index.js';
 import { TEMPLATES_DIR, isValidZone, isoTimeSchema, readConfig, sourceNameSchema, toAnalysisWindow, windowInputSchema, type WindowInput } from './config.js';
 import { parseDurationMs } from './sources/config.js';
-import { buildServerSources, SERVER_SOURCE_KIND } from './sources/sources-file.js';
+import { SERVER_SOURCE_KIND } from './sources/sources-file.js';
 import type { SignalSource } from './sources/types.js';
 import { readBundleManifest, runAnalysis, type AnalysisRunner, type PipelineProgress } from './pipeline.js';
 import { formatBytes, formatCount, formatDuration, formatPercent, loadTemplates, renderPostmortemHtml, renderPostmortemMarkdown } from './render/index.js';
@@ -218,6 +218,7 @@ async function resolveAnalyzeTarget(flags: z.infer<typeof analyzeFlagsSchema>): 
     return { input: dir, window: await resolveWindow(dir, flags.from, flags.to) };
   }
   if (flags.from === undefined || flags.to === undefined) throw new UsageError(`invalid arguments: --source ${flags.source} reads Prometheus and Elasticsearch, which have no stored window: give --from and --to`);
+  const { buildServerSources } = await import('./sources/server-sources.js');
   return { input: `${SERVER_SOURCE_KIND}:${flags.source}`, sources: buildServerSources(server), window: await resolveWindow(flags.source, flags.from, flags.to) };
 }
 

@@ -16,7 +16,7 @@ import { createElasticsearchSource } from './sources/elasticsearch/index.js';
 import { createPrometheusSource } from './sources/prometheus/index.js';
 import { readSourceConfig } from './sources/config.js';
 import type { SignalSource } from './sources/types.js';
-import { buildServerSources } from './sources/sources-file.js';
+import { buildServerSources } from './sources/server-sources.js';
 import { checkListenSafety, DEFAULT_SECURITY } from './security/index.js';
 
 export interface StartServerOptions {

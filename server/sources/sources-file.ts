@@ -9,9 +9,6 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../../correlators/errors.js';
 import { parseSourceConfig, type Env, type SourceConfig } from './config.js';
-import { createElasticsearchSource } from './elasticsearch/index.js';
-import { createPrometheusSource } from './prometheus/index.js';
-import type { SignalSource } from './types.js';
 
 /** The kind a request names for a configured server pair (`source.kind`). */
 export const SERVER_SOURCE_KIND = 'prometheus+elasticsearch';
@@ -73,12 +70,4 @@ export function readSourcesFile(file: string, env: Env): Readonly<Record<string,
     throw new ConfigError(`Invalid sources file ${file}: not JSON, ${SHAPE}`, { cause: err });
   }
   return parseSourcesFile(json, env, file);
-}
-
-/** The SignalSources of one configured pair, fresh for each analysis (no cache outlives it). */
-export function buildServerSources(config: Readonly<SourceConfig>): SignalSource[] {
-  const out: SignalSource[] = [];
-  if (config.prometheus) out.push(createPrometheusSource(config.prometheus));
-  if (config.elasticsearch) out.push(createElasticsearchSource(config.elasticsearch));
-  return out;
 }

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../../../server/config.js';
-import { buildServerSources, parseSourcesFile, readSourcesFile } from '../../../server/sources/sources-file.js';
+import { parseSourcesFile, readSourcesFile } from '../../../server/sources/sources-file.js';
+import { buildServerSources } from '../../../server/sources/server-sources.js';
 
 const prod = {
   prometheus: { url: 'https://prom.prod:9090', username: 'rootline', passwordEnv: 'PROD_PROM_PASSWORD' },
