@@ -9,17 +9,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium, noBrowser } from './chromium.js';
 import { PACKAGE_ROOT } from '../../server/config.js';
 import { BundleReplay } from '../server/live/replay-bundle.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const EXAMPLE = path.join(PACKAGE_ROOT, 'examples', 'etcd-disk-latency');
 const SCREENSHOT = path.join(PACKAGE_ROOT, 'docs', 'war-room-live.png');
-const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true' ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)` : false;
 
 const INTERVAL_MS = 500;
 /** The causal chain runs from 09:02:12 (cp-2's disk saturated) to 09:03:10 (NodeNotReady). */
@@ -34,10 +33,7 @@ let browser: Browser | undefined;
 
 before(async () => {
   if (noBrowser) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -5,31 +5,26 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium, noBrowser } from './chromium.js';
 import type { Report } from '../../correlators/report/index.js';
 import { PACKAGE_ROOT } from '../../server/config.js';
 import { readBundleManifest, runAnalysis } from '../../server/pipeline.js';
 import { analysisImplemented, buildTestApp, fakeRunner, readSampleReport } from '../server/helpers.js';
 import { buildHostileReport } from '../server/xss.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(PACKAGE_ROOT, 'docs', 'war-room.png');
 const wantScreenshot = process.env.ROOTLINE_SCREENSHOT === '1';
-// Locally a missing Chromium skips these tests; in CI (.ci/run installs it) it is a failure.
-const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true' ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)` : false;
 const implemented = await analysisImplemented();
 
 let browser: Browser | undefined;
 
 before(async () => {
   if (noBrowser) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
