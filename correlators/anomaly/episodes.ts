@@ -177,6 +177,7 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
         id: `${idPrefix}-${out.length}`,
         key: rule.key,
         component: s.component,
+        metric: s.metric,
         startMs,
         endMs: s.t[last]! + offsetMs,
         peakMs: s.t[peakK]! + offsetMs,

@@ -12,6 +12,8 @@ export interface Observation {
   key: FactKey;
   component: Component;
   host?: string;
+  /** The series' metric id (series episodes only): which rule of several for one symptom fired. */
+  metric?: string;
   startMs: number;
   endMs: number;
   /** When the value peaked (series) or the densest point of a burst (logs). */

@@ -61,7 +61,7 @@ export const etcdNetworkLatency: Mechanism = {
   explains: ['etcd-peer-rtt-high', 'etcd-request-slow', 'etcd-heartbeat-late', 'etcd-leader-election', 'apiserver-latency-high', 'apiserver-errors', 'controller-lease-lost', 'node-not-ready'],
   evaluate(ctx) {
     const rtt = find(ctx, 'etcd-peer-rtt-high');
-    const readIndex = find(ctx, 'etcd-request-slow').filter((o) => (o.tags['kind'] ?? []).includes('read-index') || (o.basis === 'metric' && o.detail.startsWith('slow ReadIndex')));
+    const readIndex = find(ctx, 'etcd-request-slow').filter((o) => (o.tags['kind'] ?? []).includes('read-index') || o.metric === 'etcd_slow_read_indexes_per_s');
     if (rtt.length === 0) return undefined;
     // ReadIndex waits are everywhere a linearizable read waits on the leader: they say nothing of which link is slow
     const host = linkCulprit(rtt, ctx.topology.memberHosts);
