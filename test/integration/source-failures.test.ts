@@ -24,10 +24,12 @@ const skip = serversOrSkip('source failure tests', ['PROM_URL', 'ES_URL']);
 const ID = 'etcd-disk-latency-1-1';
 // Own indexes, per process: another run of this file may use the same server at the same time.
 const INDEX = { audit: `rl-fail-${process.pid}-audit`, logs: `rl-fail-${process.pid}-logs`, events: `rl-fail-${process.pid}-events` };
-const window = readLabel(caseDir(ID)).window;
+// read once the servers are there: without them (a clone outside the shared folder) nothing is read
+let window!: ReturnType<typeof readLabel>['window'];
 
 before(async () => {
   if (skip) return;
+  window = readLabel(caseDir(ID)).window;
   const d = readBundleDocs(path.join(caseDir(ID), 'bundle'), window);
   const plan: [string, string, Record<string, unknown>[]][] = [[INDEX.audit, 'raw-audit', d.rawAudit], [INDEX.logs, 'fluent-bit', d.logs], [INDEX.events, 'event-exporter', d.events]];
   await Promise.all(plan.map(async ([index, preset, docs]) => {
