@@ -209,7 +209,28 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
   return out;
 }
 
-export function detectSeriesObservations(series: Series[], rules: readonly SeriesRule[], offsetOf: (sourceId: string) => number): Observation[] {
+/**
+ * What detection learnt about series it has seen, kept by the caller across calls: one analysis
+ * looks at a series several times (at face value for the clock, then corrected), and a live
+ * session sees the same series objects tick after tick. Keyed by the series object: series are
+ * never changed in place (a new point or a trimmed window is a new object).
+ */
+export class EpisodeMemo {
+  readonly #bySeries = new WeakMap<Series, { finite: FiniteQuantiles; step: number; episodes: Map<SeriesRule, Map<number, Observation[]>> }>();
+  hits = 0;
+  misses = 0;
+
+  entry(s: Series): { finite: FiniteQuantiles; step: number; episodes: Map<SeriesRule, Map<number, Observation[]>> } {
+    let e = this.#bySeries.get(s);
+    if (!e) {
+      e = { finite: new FiniteQuantiles(s.v), step: stepOf(s.t), episodes: new Map() };
+      this.#bySeries.set(s, e);
+    }
+    return e;
+  }
+}
+
+export function detectSeriesObservations(series: Series[], rules: readonly SeriesRule[], offsetOf: (sourceId: string) => number, memo: EpisodeMemo = new EpisodeMemo()): Observation[] {
   const out: Observation[] = [];
   // the rules of each metric, in their order: a series looks at its own, not at every rule
   const byMetric = new Map<string, SeriesRule[]>();
@@ -222,16 +243,24 @@ export function detectSeriesObservations(series: Series[], rules: readonly Serie
   for (const s of series) {
     const own = byMetric.get(s.metric);
     if (!own) continue;
-    // baseline and step once per series, shared by its rules
-    let finite: FiniteQuantiles | undefined;
-    let step = 0;
     for (const rule of own) {
       if (rule.match && !Object.entries(rule.match).every(([k, v]) => s.labels[k] === v)) continue;
-      if (!finite) {
-        finite = new FiniteQuantiles(s.v);
-        step = stepOf(s.t);
+      // baseline and step once per series, shared by its rules (and by later calls, through the memo)
+      const e = memo.entry(s);
+      const offsetMs = offsetOf(s.sourceId);
+      const prefix = `s${n++}`;
+      let byOffset = e.episodes.get(rule);
+      if (!byOffset) e.episodes.set(rule, (byOffset = new Map()));
+      const known = byOffset.get(offsetMs);
+      if (known) {
+        memo.hits++;
+        for (let k = 0; k < known.length; k++) out.push({ ...known[k]!, id: `${prefix}-${k}` });
+        continue;
       }
-      out.push(...detectEpisodes(s, rule, offsetOf(s.sourceId), `s${n++}`, finite, step));
+      memo.misses++;
+      const found = detectEpisodes(s, rule, offsetMs, prefix, e.finite, e.step);
+      byOffset.set(offsetMs, found);
+      out.push(...found);
     }
   }
   return out;

@@ -4,7 +4,7 @@
  */
 import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
 import { classifyLog } from '../signals/index.js';
-import { auditFact, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import { auditFact, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, EpisodeMemo, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
 import { estimateOffsets, factTrainEdges, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
@@ -191,7 +191,25 @@ function buildCoverage(signals: SignalSet): Coverage {
   };
 }
 
-export function buildContext(signals: SignalSet): AnalysisContext {
+/** The points of `s` whose corrected time falls in [fromMs, toMs]: `s` itself when all do (no copy). */
+function clipSeries(s: Series, offsetMs: number, fromMs: number, toMs: number): Series {
+  const t = s.t;
+  let lo = 0;
+  let hi = t.length;
+  let sorted = true;
+  for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! <= t[i]!;
+  if (!sorted) {
+    const keep: number[] = [];
+    for (let i = 0; i < t.length; i++) if (t[i]! + offsetMs >= fromMs && t[i]! + offsetMs <= toMs) keep.push(i);
+    return { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
+  }
+  while (lo < hi && t[lo]! + offsetMs < fromMs) lo++;
+  while (hi > lo && t[hi - 1]! + offsetMs > toMs) hi--;
+  if (lo === 0 && hi === t.length) return s;
+  return { ...s, t: t.slice(lo, hi), v: s.v.slice(lo, hi) };
+}
+
+export function buildContext(signals: SignalSet, memo: EpisodeMemo = new EpisodeMemo()): AnalysisContext {
   const raw: FactRecord[] = [];
   for (const r of signals.logs) {
     const fact = classifyLog(r);
@@ -207,11 +225,11 @@ export function buildContext(signals: SignalSet): AnalysisContext {
   const sourceIds = [...new Set([...signals.sources.map((s) => s.sourceId), ...signals.series.map((s) => s.sourceId), ...signals.audit.map((a) => a.sourceId), ...signals.logs.map((r) => r.sourceId)])].sort();
   const allSeries = [...signals.series, ...deriveSeries(signals.series), ...signals.audit.flatMap((a) => deriveAuditSeries(a, AUDIT_BIN_MS))];
   // metric moments at face value (metrics are the reference clock when present)
-  const metricMoments = detectSeriesObservations(allSeries.filter((s) => s.metric === 'etcd_leader_changes_per_s' || s.metric === 'node_ready' || s.metric === 'leader_election_master'), SERIES_RULES, () => 0);
+  const metricMoments = detectSeriesObservations(allSeries.filter((s) => s.metric === 'etcd_leader_changes_per_s' || s.metric === 'node_ready' || s.metric === 'leader_election_master'), SERIES_RULES, () => 0, memo);
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
   // its threshold, the first slow fdatasync line). Only as precise as a scrape and the sources'
   // thresholds, so they count only where they show a skew larger than that.
-  const rough = [...detectBursts(raw.map((f) => ({ ...f, atMs: f.record.atMs }))), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0)];
+  const rough = [...detectBursts(raw), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo)];
   const starts: TimedFact[] = rough.map((o) => ({
     sourceId: o.sourceId,
     group: `${o.key}|${CLUSTER_WIDE.has(o.key) ? '' : o.host ?? ''}`,
@@ -226,20 +244,15 @@ export function buildContext(signals: SignalSet): AnalysisContext {
   const offsets = estimateOffsets(anchorsOf(raw, []), sourceIds, pickReference(signals), 1, edges);
   const offsetMap = new Map(offsets.map((o) => [o.sourceId, o.offsetMs]));
   const offsetOf = (id: string) => offsetMap.get(id) ?? 0;
-  const facts = raw.map((f) => ({ ...f, atMs: f.atMs + offsetOf(f.record.sourceId) })).filter((f) => f.atMs >= signals.window.fromMs - CONTEXT_BEFORE_MS && f.atMs <= signals.window.toMs);
-  const inWindow = allSeries.map((s) => {
-    const t: number[] = [];
-    const v: number[] = [];
-    for (let i = 0; i < s.t.length; i++) {
-      const x = s.t[i]! + offsetOf(s.sourceId);
-      if (x >= signals.window.fromMs && x <= signals.window.toMs) {
-        t.push(s.t[i]!);
-        v.push(s.v[i]!);
-      }
-    }
-    return { ...s, t, v };
-  });
-  const observations = [...detectBursts(facts), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  const { fromMs, toMs } = signals.window;
+  const facts: FactRecord[] = [];
+  for (const f of raw) {
+    const off = offsetOf(f.record.sourceId);
+    const atMs = f.atMs + off;
+    if (atMs >= fromMs - CONTEXT_BEFORE_MS && atMs <= toMs) facts.push(off === 0 ? f : { ...f, atMs });
+  }
+  const inWindow = allSeries.map((s) => clipSeries(s, offsetOf(s.sourceId), fromMs, toMs));
+  const observations = [...detectBursts(facts), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf, memo)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
   return {
     window: signals.window,
     observations,
