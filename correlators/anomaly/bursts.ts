@@ -50,9 +50,9 @@ function hostOf(fr: FactRecord): string | undefined {
   return fr.record.host;
 }
 
-export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[] {
-  // groups by fact key, host and basis, in order of first appearance; nested maps look up strings
-  // the records already hold instead of hashing a new composite key per fact
+/** Facts grouped by fact key, host and basis, in order of first appearance, each group in time order. */
+function groupFacts(facts: readonly FactRecord[]): FactRecord[][] {
+  // nested maps look up strings the records already hold instead of hashing a new composite key per fact
   const index = new Map<string, Map<string, Partial<Record<ObservationBasis, FactRecord[]>>>>();
   const groups: FactRecord[][] = [];
   for (const fr of facts) {
@@ -69,17 +69,45 @@ export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[]
     }
     list.push(fr);
   }
-  const out: Observation[] = [];
+  for (const list of groups) list.sort((a, b) => a.atMs - b.atMs);
+  return groups;
+}
+
+/** Calls `each(list, start, end)` for every burst: a run of `list` with no gap over GAP_MS. */
+function forEachBurst(groups: readonly FactRecord[][], each: (list: FactRecord[], start: number, end: number) => void): void {
   for (const list of groups) {
-    list.sort((a, b) => a.atMs - b.atMs);
     let start = 0;
     for (let i = 1; i <= list.length; i++) {
       if (i < list.length && list[i]!.atMs - list[i - 1]!.atMs <= GAP_MS) continue;
-      out.push(foldBurst(list.slice(start, i), `${idPrefix}${out.length}`));
+      each(list, start, i);
       start = i;
     }
   }
+}
+
+export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[] {
+  const out: Observation[] = [];
+  forEachBurst(groupFacts(facts), (list, start, end) => out.push(foldBurst(list.slice(start, end), `${idPrefix}${out.length}`)));
   return out.sort((a, b) => a.startMs - b.startMs);
+}
+
+/** Where each burst starts, without folding it: what the clock compares between sources. */
+export interface BurstStart {
+  key: FactRecord['fact']['key'];
+  host: string | undefined;
+  sourceId: string;
+  basis: ObservationBasis;
+  startMs: number;
+}
+
+/** The starts of the bursts {@link detectBursts} would find, cheaply (no evidence, tags or text). */
+export function burstStarts(facts: readonly FactRecord[]): BurstStart[] {
+  const out: BurstStart[] = [];
+  forEachBurst(groupFacts(facts), (list, start) => {
+    const first = list[start]!;
+    out.push({ key: first.fact.key, host: hostOf(first), sourceId: first.record.sourceId, basis: basisOf(first.record), startMs: first.atMs });
+  });
+  return out;
 }
 
 function foldBurst(items: FactRecord[], id: string): Observation {

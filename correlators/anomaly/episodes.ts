@@ -87,29 +87,46 @@ function select(a: Float64Array, k: number): void {
  * interpolates between are selected in O(n). Rules of both directions share one instance.
  */
 class FiniteQuantiles {
-  private readonly values: Float64Array;
+  private values: Float64Array | undefined;
   private readonly cache = new Map<number, number>();
+  readonly count: number;
+  /** Smallest and largest finite value (NaN with none). */
+  readonly min: number;
+  readonly max: number;
 
-  constructor(v: number[]) {
-    // counted then copied: no intermediate filtered array (one per series, 3600 points an hour)
+  constructor(private readonly v: readonly number[]) {
+    // one pass for the count and range; the values are copied only when a quantile is asked for,
+    // which most series never need (they stay clear of their rules' absolute thresholds)
     let n = 0;
-    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) n++;
-    const a = new Float64Array(n);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (!Number.isFinite(x)) continue;
+      n++;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    this.count = n;
+    this.min = n > 0 ? min : NaN;
+    this.max = n > 0 ? max : NaN;
+  }
+
+  #finiteValues(): Float64Array {
+    if (this.values) return this.values;
+    const v = this.v;
+    const a = new Float64Array(this.count);
     for (let i = 0, j = 0; i < v.length; i++) {
       const x = v[i]!;
       if (Number.isFinite(x)) a[j++] = x;
     }
-    this.values = a;
-  }
-
-  get count(): number {
-    return this.values.length;
+    return (this.values = a);
   }
 
   at(q: number): number {
     const hit = this.cache.get(q);
     if (hit !== undefined) return hit;
-    const a = this.values;
+    const a = this.#finiteValues();
     const pos = (a.length - 1) * q;
     const lo = Math.floor(pos);
     select(a, lo);
@@ -129,6 +146,9 @@ class FiniteQuantiles {
 export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, idPrefix: string, finite: FiniteQuantiles = new FiniteQuantiles(s.v), step: number = stepOf(s.t)): Observation[] {
   if (finite.count < 3) return [];
   const up = rule.direction === 'up';
+  // the limit is never below an "up" rule's absolute threshold (nor above a "down" one's): a
+  // series that never crosses it has no episode, whatever its baseline
+  if (up ? !(finite.max > rule.threshold) : !(finite.min < rule.threshold)) return [];
   // the normal level: a low quantile for "too high" rules, a high one for "too low" rules, so an
   // incident covering up to two thirds of the window does not drag the baseline along
   const baseline = finite.at(up ? 0.35 : 0.65);
@@ -139,27 +159,31 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
   if (rule.factor > 0 && Number.isFinite(baseline)) {
     limit = up ? Math.max(limit, Math.min(baseline * rule.factor, rule.severe)) : Math.min(limit, Math.max(baseline / rule.factor, rule.severe));
   }
-  const past = (v: number) => Number.isFinite(v) && (up ? v > limit : v < limit);
+  const past = (x: number) => Number.isFinite(x) && (up ? x > limit : x < limit);
+  // the arrays in locals: series objects come in several shapes, and the loop runs over every point
+  const t = s.t;
+  const v = s.v;
+  const n = t.length;
   const out: Observation[] = [];
   let i = 0;
-  while (i < s.t.length) {
-    if (!past(s.v[i]!)) {
+  while (i < n) {
+    if (!past(v[i]!)) {
       i++;
       continue;
     }
     // extend the run, tolerating one quiet point (spiky series)
     let j = i;
     let last = i;
-    while (j + 1 < s.t.length && (past(s.v[j + 1]!) || (j + 2 < s.t.length && past(s.v[j + 2]!) && s.t[j + 2]! - s.t[last]! <= 3 * step))) {
+    while (j + 1 < n && (past(v[j + 1]!) || (j + 2 < n && past(v[j + 2]!) && t[j + 2]! - t[last]! <= 3 * step))) {
       j++;
-      if (past(s.v[j]!)) last = j;
+      if (past(v[j]!)) last = j;
     }
     const idx: number[] = [];
-    for (let k = i; k <= last; k++) if (past(s.v[k]!)) idx.push(k);
+    for (let k = i; k <= last; k++) if (past(v[k]!)) idx.push(k);
     if (idx.length >= rule.minPoints) {
       let peakK = idx[0]!;
-      for (const k of idx) if (up ? s.v[k]! > s.v[peakK]! : s.v[k]! < s.v[peakK]!) peakK = k;
-      const peak = s.v[peakK]!;
+      for (const k of idx) if (up ? v[k]! > v[peakK]! : v[k]! < v[peakK]!) peakK = k;
+      const peak = v[peakK]!;
       const span = up ? rule.severe - limit : limit - rule.severe;
       const reach = span > 0 ? Math.min(1, Math.max(0, (up ? peak - limit : limit - peak) / span)) : 1;
       const sustain = Math.min(1, idx.length / 8);
@@ -168,7 +192,7 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
       // the cause began there, not where the alert threshold happened to be crossed
       const band = baseline + (limit - baseline) * 0.2;
       let k0 = i;
-      while (k0 > 0 && Number.isFinite(s.v[k0 - 1]!) && (up ? s.v[k0 - 1]! > band : s.v[k0 - 1]! < band) && s.t[i]! - s.t[k0 - 1]! <= 30 * 60_000) k0--;
+      while (k0 > 0 && Number.isFinite(v[k0 - 1]!) && (up ? v[k0 - 1]! > band : v[k0 - 1]! < band) && t[i]! - t[k0 - 1]! <= 30 * 60_000) k0--;
       // a point summarises the interval before it (rates, quantiles over the scrape interval)
       const startMs = s.t[k0]! - step / 2 + offsetMs;
       const host = s.host;

@@ -4,7 +4,7 @@
  */
 import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
 import { classifyLog } from '../signals/index.js';
-import { auditFact, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, EpisodeMemo, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import { auditFact, burstStarts, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, EpisodeMemo, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
 import { estimateOffsets, factTrainEdges, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
@@ -160,6 +160,7 @@ function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
   else {
     for (const r of signals.logs) {
       const inst = String(r.fields['reportingInstance'] ?? r.host ?? '');
+      if (!inst.startsWith('default-scheduler-')) continue;
       const m = /^default-scheduler-(.+)$/.exec(inst);
       if (m?.[1] && (cp.size === 0 || cp.has(m[1]))) {
         t.schedulerHost = m[1];
@@ -222,14 +223,19 @@ export function buildContext(signals: SignalSet, memo: EpisodeMemo = new Episode
     }
   }
   // every stamping clock: a server source's log records may come from many (one per host and container)
-  const sourceIds = [...new Set([...signals.sources.map((s) => s.sourceId), ...signals.series.map((s) => s.sourceId), ...signals.audit.map((a) => a.sourceId), ...signals.logs.map((r) => r.sourceId)])].sort();
+  const ids = new Set<string>();
+  for (const s of signals.sources) ids.add(s.sourceId);
+  for (const s of signals.series) ids.add(s.sourceId);
+  for (const a of signals.audit) ids.add(a.sourceId);
+  for (const r of signals.logs) ids.add(r.sourceId);
+  const sourceIds = [...ids].sort();
   const allSeries = [...signals.series, ...deriveSeries(signals.series), ...signals.audit.flatMap((a) => deriveAuditSeries(a, AUDIT_BIN_MS))];
   // metric moments at face value (metrics are the reference clock when present)
   const metricMoments = detectSeriesObservations(allSeries.filter((s) => s.metric === 'etcd_leader_changes_per_s' || s.metric === 'node_ready' || s.metric === 'leader_election_master'), SERIES_RULES, () => 0, memo);
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
   // its threshold, the first slow fdatasync line). Only as precise as a scrape and the sources'
   // thresholds, so they count only where they show a skew larger than that.
-  const rough = [...detectBursts(raw), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo)];
+  const rough = [...burstStarts(raw), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo)];
   const starts: TimedFact[] = rough.map((o) => ({
     sourceId: o.sourceId,
     group: `${o.key}|${CLUSTER_WIDE.has(o.key) ? '' : o.host ?? ''}`,
