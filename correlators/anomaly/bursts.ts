@@ -50,27 +50,74 @@ function hostOf(fr: FactRecord): string | undefined {
   return fr.record.host;
 }
 
-/** Facts grouped by fact key, host and basis, in order of first appearance, each group in time order. */
-function groupFacts(facts: readonly FactRecord[]): FactRecord[][] {
-  // nested maps look up strings the records already hold instead of hashing a new composite key per fact
-  const index = new Map<string, Map<string, Partial<Record<ObservationBasis, FactRecord[]>>>>();
-  const groups: FactRecord[][] = [];
-  for (const fr of facts) {
-    let byHost = index.get(fr.fact.key);
-    if (!byHost) index.set(fr.fact.key, (byHost = new Map()));
-    const host = hostOf(fr) ?? '';
-    let byBasis = byHost.get(host);
-    if (!byBasis) byHost.set(host, (byBasis = {}));
-    const basis = basisOf(fr.record);
-    let list = byBasis[basis];
-    if (!list) {
-      list = byBasis[basis] = [];
-      groups.push(list);
+/**
+ * The facts of an analysis grouped by fact key, host and basis: what a burst is made of. The
+ * grouping does not depend on clock offsets, so the clock's pass (bursts at the sources' own
+ * times) and the corrected pass share it.
+ */
+export class FactGroups {
+  /** Per group, indexes into `facts` in their order there; groups in order of first appearance. */
+  readonly #groups: number[][] = [];
+
+  constructor(readonly facts: readonly FactRecord[]) {
+    // nested maps look up strings the records already hold instead of hashing a new composite key per fact
+    const index = new Map<string, Map<string, Partial<Record<ObservationBasis, number[]>>>>();
+    for (let i = 0; i < facts.length; i++) {
+      const fr = facts[i]!;
+      let byHost = index.get(fr.fact.key);
+      if (!byHost) index.set(fr.fact.key, (byHost = new Map()));
+      const host = hostOf(fr) ?? '';
+      let byBasis = byHost.get(host);
+      if (!byBasis) byHost.set(host, (byBasis = {}));
+      const basis = basisOf(fr.record);
+      let list = byBasis[basis];
+      if (!list) {
+        list = byBasis[basis] = [];
+        this.#groups.push(list);
+      }
+      list.push(i);
     }
-    list.push(fr);
   }
-  for (const list of groups) list.sort((a, b) => a.atMs - b.atMs);
-  return groups;
+
+  /**
+   * The groups over `corrected` (indexed like `facts`; undefined: left out), each in time order,
+   * groups in order of their first fact kept: what grouping the kept facts afresh would give.
+   */
+  #lists(corrected: readonly (FactRecord | undefined)[]): FactRecord[][] {
+    const lists: { first: number; list: FactRecord[] }[] = [];
+    for (const g of this.#groups) {
+      const list: FactRecord[] = [];
+      let first = -1;
+      for (const i of g) {
+        const f = corrected[i];
+        if (!f) continue;
+        if (first < 0) first = i;
+        list.push(f);
+      }
+      if (list.length === 0) continue;
+      // stable: equal times keep the facts' order
+      list.sort((x, y) => x.atMs - y.atMs);
+      lists.push({ first, list });
+    }
+    return lists.sort((x, y) => x.first - y.first).map((x) => x.list);
+  }
+
+  /** The bursts of the facts in `corrected` (see #lists): {@link detectBursts} without grouping again. */
+  bursts(corrected: readonly (FactRecord | undefined)[], idPrefix = 'b'): Observation[] {
+    const out: Observation[] = [];
+    forEachBurst(this.#lists(corrected), (list, start, end) => out.push(foldBurst(list.slice(start, end), `${idPrefix}${out.length}`)));
+    return out.sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /** Where each burst of the facts at their own times starts, cheaply (no evidence, tags or text): what the clock compares. */
+  starts(): BurstStart[] {
+    const out: BurstStart[] = [];
+    forEachBurst(this.#lists(this.facts), (list, start) => {
+      const first = list[start]!;
+      out.push({ key: first.fact.key, host: hostOf(first), sourceId: first.record.sourceId, basis: basisOf(first.record), startMs: first.atMs });
+    });
+    return out;
+  }
 }
 
 /** Calls `each(list, start, end)` for every burst: a run of `list` with no gap over GAP_MS. */
@@ -86,28 +133,16 @@ function forEachBurst(groups: readonly FactRecord[][], each: (list: FactRecord[]
 }
 
 export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[] {
-  const out: Observation[] = [];
-  forEachBurst(groupFacts(facts), (list, start, end) => out.push(foldBurst(list.slice(start, end), `${idPrefix}${out.length}`)));
-  return out.sort((a, b) => a.startMs - b.startMs);
+  return new FactGroups(facts).bursts(facts, idPrefix);
 }
 
-/** Where each burst starts, without folding it: what the clock compares between sources. */
+/** Where a burst starts: what the clock compares between sources. */
 export interface BurstStart {
   key: FactRecord['fact']['key'];
   host: string | undefined;
   sourceId: string;
   basis: ObservationBasis;
   startMs: number;
-}
-
-/** The starts of the bursts {@link detectBursts} would find, cheaply (no evidence, tags or text). */
-export function burstStarts(facts: readonly FactRecord[]): BurstStart[] {
-  const out: BurstStart[] = [];
-  forEachBurst(groupFacts(facts), (list, start) => {
-    const first = list[start]!;
-    out.push({ key: first.fact.key, host: hostOf(first), sourceId: first.record.sourceId, basis: basisOf(first.record), startMs: first.atMs });
-  });
-  return out;
 }
 
 function foldBurst(items: FactRecord[], id: string): Observation {

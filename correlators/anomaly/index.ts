@@ -2,5 +2,5 @@
 export type { Observation, ObservationBasis } from './types.js';
 export { SERIES_RULES, type SeriesRule } from './series-rules.js';
 export { detectEpisodes, detectSeriesObservations, EpisodeMemo, quantile } from './episodes.js';
-export { detectBursts, burstStarts, auditFact, evidenceOf, type FactRecord } from './bursts.js';
+export { detectBursts, FactGroups, auditFact, evidenceOf, type FactRecord } from './bursts.js';
 export { deriveSeries, deriveAuditSeries } from './derive.js';

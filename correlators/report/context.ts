@@ -4,7 +4,7 @@
  */
 import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
 import { classifyLog } from '../signals/index.js';
-import { auditFact, burstStarts, deriveAuditSeries, deriveSeries, detectBursts, detectSeriesObservations, EpisodeMemo, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import { auditFact, deriveAuditSeries, deriveSeries, FactGroups, detectSeriesObservations, EpisodeMemo, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
 import { estimateOffsets, factTrainEdges, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
@@ -235,7 +235,8 @@ export function buildContext(signals: SignalSet, memo: EpisodeMemo = new Episode
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
   // its threshold, the first slow fdatasync line). Only as precise as a scrape and the sources'
   // thresholds, so they count only where they show a skew larger than that.
-  const rough = [...burstStarts(raw), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo)];
+  const groups = new FactGroups(raw);
+  const rough = [...groups.starts(), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo)];
   const starts: TimedFact[] = rough.map((o) => ({
     sourceId: o.sourceId,
     group: `${o.key}|${CLUSTER_WIDE.has(o.key) ? '' : o.host ?? ''}`,
@@ -252,13 +253,21 @@ export function buildContext(signals: SignalSet, memo: EpisodeMemo = new Episode
   const offsetOf = (id: string) => offsetMap.get(id) ?? 0;
   const { fromMs, toMs } = signals.window;
   const facts: FactRecord[] = [];
-  for (const f of raw) {
-    const off = offsetOf(f.record.sourceId);
+  // indexed like raw: the fact at its corrected time, undefined when it falls outside the window
+  const corrected = new Array<FactRecord | undefined>(raw.length);
+  let lastSource: string | undefined;
+  let off = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const f = raw[i]!;
+    if (f.record.sourceId !== lastSource) off = offsetOf((lastSource = f.record.sourceId));
     const atMs = f.atMs + off;
-    if (atMs >= fromMs - CONTEXT_BEFORE_MS && atMs <= toMs) facts.push(off === 0 ? f : { ...f, atMs });
+    if (atMs < fromMs - CONTEXT_BEFORE_MS || atMs > toMs) continue;
+    const c = off === 0 ? f : { ...f, atMs };
+    corrected[i] = c;
+    facts.push(c);
   }
   const inWindow = allSeries.map((s) => clipSeries(s, offsetOf(s.sourceId), fromMs, toMs));
-  const observations = [...detectBursts(facts), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf, memo)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  const observations = [...groups.bursts(corrected), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf, memo)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
   return {
     window: signals.window,
     observations,
