@@ -172,11 +172,16 @@ export function seriesLagEdge(a: { sourceId: string; t: number[]; v: number[] },
   const grid: number[] = [];
   for (let t = from; t <= to; t += stepMs) grid.push(t);
   const va = grid.map((t) => interp(a, t));
+  // b on the same 1 s grid, widened by the largest lag: each lag is then a shift into it, not a
+  // new interpolation of every point (lags are whole steps)
+  const lagSteps = MAX_SKEW_MS / stepMs;
+  const wide = new Float64Array(grid.length + 2 * lagSteps);
+  for (let k = 0; k < wide.length; k++) wide[k] = interp(b, from - MAX_SKEW_MS + k * stepMs);
   let bestLag = 0;
   let bestR = -1;
   for (let lag = -MAX_SKEW_MS; lag <= MAX_SKEW_MS; lag += stepMs) {
-    const vb = grid.map((t) => interp(b, t - lag));
-    const r = pearson(va, vb);
+    // interp(b, grid[i] - lag) = wide[i + (MAX_SKEW_MS - lag) / stepMs]
+    const r = pearson(va, wide.subarray((MAX_SKEW_MS - lag) / stepMs, (MAX_SKEW_MS - lag) / stepMs + grid.length));
     if (r > bestR) {
       bestR = r;
       bestLag = lag;
@@ -201,7 +206,7 @@ function interp(s: { t: number[]; v: number[] }, t: number): number {
   return s.v[lo]! + f * (s.v[hi]! - s.v[lo]!);
 }
 
-function pearson(x: number[], y: number[]): number {
+function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
   for (let i = 0; i < x.length; i++) {
     const a = x[i]!, b = y[i]!;
