@@ -8,6 +8,7 @@ import { rankCandidates, NONE_THRESHOLD, INCONCLUSIVE_THRESHOLD, type Candidate 
 import type { Observation } from '../anomaly/index.js';
 import type { Hypothesis, Report } from './schema.js';
 import { buildContext, type AnalysisContext } from './context.js';
+import type { AnalysisCache } from './analysis-cache.js';
 import { buildChain, evidenceItems, iso } from './build-chain.js';
 import { buildImpact, buildSeries, buildTimeline } from './build-views.js';
 import { assessLostEvidence } from './lost-evidence.js';
@@ -18,6 +19,8 @@ export interface AnalyzeOptions {
   ingestMs?: number;
   /** Elapsed-time function for the analyse timing (performance.now), optional. */
   elapsedMs?: () => number;
+  /** What earlier analyses of overlapping signals worked out (a live session keeps one). */
+  cache?: AnalysisCache;
 }
 
 function toHypothesis(c: Candidate, ctx: AnalysisContext): { h: Hypothesis; chainObs: Observation[] } {
@@ -61,7 +64,7 @@ function missingSources(ctx: AnalysisContext): string[] {
 
 export function analyzeSignals(signals: SignalSet, options: AnalyzeOptions): Report {
   const t0 = options.elapsedMs?.() ?? 0;
-  const ctx = buildContext(signals);
+  const ctx = buildContext(signals, options.cache);
   const assessed: { mechanism: Mechanism; assessment: Assessment }[] = [];
   for (const mechanism of MECHANISMS) {
     const assessment = mechanism.evaluate(ctx);

@@ -3,8 +3,8 @@
  * topology and coverage.
  */
 import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
-import { classifyLog } from '../signals/index.js';
-import { auditFact, deriveAuditSeries, deriveSeries, FactGroups, detectSeriesObservations, EpisodeMemo, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import { FactGroups, detectSeriesObservations, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import { AnalysisCache } from './analysis-cache.js';
 import { estimateOffsets, factTrainEdges, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
@@ -192,34 +192,19 @@ function buildCoverage(signals: SignalSet): Coverage {
   };
 }
 
-/** The points of `s` whose corrected time falls in [fromMs, toMs]: `s` itself when all do (no copy). */
-function clipSeries(s: Series, offsetMs: number, fromMs: number, toMs: number): Series {
-  const t = s.t;
-  let lo = 0;
-  let hi = t.length;
-  let sorted = true;
-  for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! <= t[i]!;
-  if (!sorted) {
-    const keep: number[] = [];
-    for (let i = 0; i < t.length; i++) if (t[i]! + offsetMs >= fromMs && t[i]! + offsetMs <= toMs) keep.push(i);
-    return { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
-  }
-  while (lo < hi && t[lo]! + offsetMs < fromMs) lo++;
-  while (hi > lo && t[hi - 1]! + offsetMs > toMs) hi--;
-  if (lo === 0 && hi === t.length) return s;
-  return { ...s, t: t.slice(lo, hi), v: s.v.slice(lo, hi) };
-}
-
-export function buildContext(signals: SignalSet, memo: EpisodeMemo = new EpisodeMemo()): AnalysisContext {
+export function buildContext(signals: SignalSet, cache: AnalysisCache = new AnalysisCache()): AnalysisContext {
+  cache.begin();
+  const memo = cache.episodes;
   const raw: FactRecord[] = [];
   for (const r of signals.logs) {
-    const fact = classifyLog(r);
+    const fact = cache.factOf(r);
     if (fact) raw.push({ fact, record: r, atMs: r.atMs });
   }
   for (const agg of signals.audit) {
+    const toRecord = (s: AuditSample) => auditRecord(agg.sourceId, s);
     for (const s of agg.samples) {
-      const fact = auditFact(s);
-      if (fact) raw.push({ fact, record: auditRecord(agg.sourceId, s), atMs: s.atMs });
+      const fr = cache.auditFactOf(s, toRecord);
+      if (fr) raw.push(fr);
     }
   }
   // every stamping clock: a server source's log records may come from many (one per host and container)
@@ -229,7 +214,7 @@ export function buildContext(signals: SignalSet, memo: EpisodeMemo = new Episode
   for (const a of signals.audit) ids.add(a.sourceId);
   for (const r of signals.logs) ids.add(r.sourceId);
   const sourceIds = [...ids].sort();
-  const allSeries = [...signals.series, ...deriveSeries(signals.series), ...signals.audit.flatMap((a) => deriveAuditSeries(a, AUDIT_BIN_MS))];
+  const allSeries = [...signals.series, ...cache.derivedSeries(signals.series), ...signals.audit.flatMap((a) => cache.auditSeries(a, AUDIT_BIN_MS))];
   // metric moments at face value (metrics are the reference clock when present)
   const metricMoments = detectSeriesObservations(allSeries.filter((s) => s.metric === 'etcd_leader_changes_per_s' || s.metric === 'node_ready' || s.metric === 'leader_election_master'), SERIES_RULES, () => 0, memo);
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
@@ -266,7 +251,7 @@ export function buildContext(signals: SignalSet, memo: EpisodeMemo = new Episode
     corrected[i] = c;
     facts.push(c);
   }
-  const inWindow = allSeries.map((s) => clipSeries(s, offsetOf(s.sourceId), fromMs, toMs));
+  const inWindow = allSeries.map((s) => cache.clip(s, offsetOf(s.sourceId), fromMs, toMs));
   const observations = [...groups.bursts(corrected), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf, memo)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
   return {
     window: signals.window,

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
-import { analyzeSignals, type Report, type TimelineEntry } from '../../correlators/report/index.js';
+import { AnalysisCache, analyzeSignals, type Report, type TimelineEntry } from '../../correlators/report/index.js';
 import type { SignalSource } from '../sources/types.js';
 import type { NewNote, Note, NotesStore } from '../store/index.js';
 import { buildBannerView, type BannerView } from './banner-view.js';
@@ -62,6 +62,8 @@ export interface LiveStatus {
   ticks: number;
   analyses: number;
   lastAnalysisMs: number | null;
+  /** Work the analyses did and looked up instead (records classified, series searched for episodes), since the start. */
+  reuse: { recordsClassified: number; recordsReused: number; seriesDetected: number; seriesReused: number };
   files: number;
   records: number;
   viewers: number;
@@ -90,6 +92,8 @@ export class LiveSession {
   readonly #subscribers = new Set<Subscriber>();
   readonly #wallMs: () => number;
   readonly #analyze: typeof analyzeSignals;
+  /** Per record and per series results of earlier ticks: each tick works out only what is new. */
+  readonly #cache = new AnalysisCache();
   #report: Report | null = null;
   #clockMs: number | undefined;
   #analysedClockMs = -Infinity;
@@ -194,7 +198,7 @@ export class LiveSession {
     const t0 = performance.now();
     let next: Report;
     try {
-      next = assignStableIds(this.#analyze(signals, { nowMs: wall, ingestMs: 0, elapsedMs: () => performance.now() }));
+      next = assignStableIds(this.#analyze(signals, { nowMs: wall, ingestMs: 0, elapsedMs: () => performance.now(), cache: this.#cache }));
     } catch (err) {
       this.#error = `analysis failed: ${err instanceof Error ? err.message : String(err)}`;
       this.deps.log.error({ err, liveSession: this.id }, 'live analysis failed');
@@ -273,12 +277,18 @@ export class LiveSession {
       ticks: this.#ticks,
       analyses: this.#analyses,
       lastAnalysisMs: this.#lastAnalysisMs,
+      reuse: this.#reuse(),
       files: this.#bundle.files,
       records: this.#store.records,
       viewers: this.#subscribers.size,
       lastEventId: this.#events.lastId,
       error: this.#error,
     };
+  }
+
+  #reuse(): LiveStatus['reuse'] {
+    const s = this.#cache.stats();
+    return { recordsClassified: s.records.classified + s.auditSamples.classified, recordsReused: s.records.reused + s.auditSamples.reused, seriesDetected: s.series.detected, seriesReused: s.series.reused };
   }
 
   /** Everything a new viewer needs: the report with the notes in its timeline, the notes, the banner, the status. */

@@ -1,0 +1,143 @@
+/**
+ * What one analysis works out that the next analysis of overlapping signals can reuse. A live
+ * session analyses its sliding window again each time lines arrive: the records, audit samples
+ * and series it saw last time are mostly the same objects again (signals are never changed in
+ * place: a series that gained points or lost some to the window is a new object). Per record and
+ * per series work (classifying a line, turning an audit sample into a fact, deriving series,
+ * clipping a series to the window, a series' baseline and episodes) is done once per object and
+ * looked up after that; what depends on all of them together (clock offsets, bursts, mechanisms,
+ * ranking) is worked out again from those parts, which is cheap.
+ *
+ * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
+ */
+import { auditFact, deriveAuditSeries, deriveSeries, EpisodeMemo, type FactRecord } from '../anomaly/index.js';
+import { classifyLog, type AuditAggregate, type AuditSample, type Fact, type LogRecord, type Series } from '../signals/index.js';
+
+/** Metrics `deriveSeries` reads: only a change among these makes its output change. */
+const DERIVE_INPUTS = new Set(['apiserver_requests_per_s', 'coredns_responses_per_s', 'etcd_quota_bytes', 'etcd_db_size_bytes', 'node_timex_offset_s', 'scheduler_pending_pods']);
+
+/** Counts of work done and reused, for the live status and the benchmarks. */
+export interface CacheStats {
+  analyses: number;
+  records: { classified: number; reused: number };
+  auditSamples: { classified: number; reused: number };
+  series: { detected: number; reused: number };
+}
+
+interface Clip {
+  offsetMs: number;
+  lo: number;
+  hi: number;
+  out: Series;
+}
+
+export class AnalysisCache {
+  readonly episodes = new EpisodeMemo();
+  readonly #facts = new WeakMap<LogRecord, Fact | null>();
+  readonly #audit = new WeakMap<AuditSample, FactRecord | null>();
+  readonly #auditSeries = new WeakMap<AuditAggregate, { binMs: number; out: Series[] }>();
+  readonly #sorted = new WeakMap<Series, boolean>();
+  readonly #clips = new WeakMap<Series, Clip>();
+  #derived: { inputs: Series[]; out: Series[] } | undefined;
+  readonly #stats = { analyses: 0, classified: 0, reused: 0, auditClassified: 0, auditReused: 0 };
+
+  /** Called once per analysis. */
+  begin(): void {
+    this.#stats.analyses++;
+  }
+
+  stats(): CacheStats {
+    const s = this.#stats;
+    return {
+      analyses: s.analyses,
+      records: { classified: s.classified, reused: s.reused },
+      auditSamples: { classified: s.auditClassified, reused: s.auditReused },
+      series: { detected: this.episodes.misses, reused: this.episodes.hits },
+    };
+  }
+
+  /** The fact a log record states (classifyLog), once per record. */
+  factOf(r: LogRecord): Fact | undefined {
+    const known = this.#facts.get(r);
+    if (known !== undefined) {
+      this.#stats.reused++;
+      return known ?? undefined;
+    }
+    this.#stats.classified++;
+    const fact = classifyLog(r);
+    this.#facts.set(r, fact ?? null);
+    return fact;
+  }
+
+  /** The fact a kept audit request states, with the record it is shown as; once per sample. */
+  auditFactOf(s: AuditSample, toRecord: (s: AuditSample) => LogRecord): FactRecord | undefined {
+    const known = this.#audit.get(s);
+    if (known !== undefined) {
+      this.#stats.auditReused++;
+      return known ?? undefined;
+    }
+    this.#stats.auditClassified++;
+    const fact = auditFact(s);
+    const fr = fact ? { fact, record: toRecord(s), atMs: s.atMs } : null;
+    this.#audit.set(s, fr);
+    return fr ?? undefined;
+  }
+
+  /** deriveAuditSeries, once per aggregate object. */
+  auditSeries(a: AuditAggregate, binMs: number): Series[] {
+    const known = this.#auditSeries.get(a);
+    if (known && known.binMs === binMs) return known.out;
+    const out = deriveAuditSeries(a, binMs);
+    this.#auditSeries.set(a, { binMs, out });
+    return out;
+  }
+
+  /** deriveSeries, again only when one of the series it reads changed. */
+  derivedSeries(series: readonly Series[]): Series[] {
+    const inputs = series.filter((s) => DERIVE_INPUTS.has(s.metric));
+    const last = this.#derived;
+    if (last && last.inputs.length === inputs.length && last.inputs.every((s, i) => s === inputs[i])) return last.out;
+    const out = deriveSeries(inputs);
+    this.#derived = { inputs, out };
+    return out;
+  }
+
+  /**
+   * The points of `s` whose corrected time falls in [fromMs, toMs]: `s` itself when all do, and
+   * the same object as last time when the same points do (so its episodes are not looked for again).
+   */
+  clip(s: Series, offsetMs: number, fromMs: number, toMs: number): Series {
+    const t = s.t;
+    let sorted = this.#sorted.get(s);
+    if (sorted === undefined) {
+      sorted = true;
+      for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! <= t[i]!;
+      this.#sorted.set(s, sorted);
+    }
+    if (!sorted) {
+      const keep: number[] = [];
+      for (let i = 0; i < t.length; i++) if (t[i]! + offsetMs >= fromMs && t[i]! + offsetMs <= toMs) keep.push(i);
+      return { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
+    }
+    const lo = firstIndex(t, (x) => x + offsetMs >= fromMs);
+    const hi = firstIndex(t, (x) => x + offsetMs > toMs);
+    if (lo === 0 && hi >= t.length) return s;
+    const last = this.#clips.get(s);
+    if (last && last.offsetMs === offsetMs && last.lo === lo && last.hi === hi) return last.out;
+    const out = { ...s, t: t.slice(lo, hi), v: s.v.slice(lo, hi) };
+    this.#clips.set(s, { offsetMs, lo, hi, out });
+    return out;
+  }
+}
+
+/** First index of ascending `t` whose value passes `ok` (ok is monotone), t.length when none does. */
+function firstIndex(t: readonly number[], ok: (x: number) => boolean): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ok(t[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
