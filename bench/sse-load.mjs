@@ -64,6 +64,7 @@ async function runOnce(CLIENTS) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 10 });
   let stopping = false;
   const firstSeen = new Map(); // event id -> first receipt time
+  const byType = new Map(); // event type -> bytes received, all viewers
   const spreads = [];
 
   class Client {
@@ -98,8 +99,10 @@ async function runOnce(CLIENTS) {
             const block = buffer.slice(0, cut);
             buffer = buffer.slice(cut + 2);
             const id = /^id: (.*)$/m.exec(block)?.[1];
-            if (!/^event: /m.test(block)) continue; // a heartbeat comment
+            const type = /^event: (.*)$/m.exec(block)?.[1];
+            if (type === undefined) continue; // a heartbeat comment
             this.events++;
+            byType.set(type, (byType.get(type) ?? 0) + block.length + 2);
             if (id !== undefined) {
               this.lastId = id;
               const now = performance.now();
@@ -168,6 +171,8 @@ async function runOnce(CLIENTS) {
   const heldAfterStart = held.slice(2);
   out(`connections held by the viewers (sampled every 1 s from the 3rd second): min ${Math.min(...heldAfterStart)}, max ${Math.max(...heldAfterStart)} of ${CLIENTS}; reconnects ${clients.reduce((a, c) => a + c.connects, 0) - CLIENTS}`);
   out(`events delivered: ${events} (${(events / CLIENTS).toFixed(1)} per viewer: min ${perClient[0]}, median ${perClient[Math.floor(CLIENTS / 2)]}, max ${perClient[CLIENTS - 1]}), ${(bytes / 1e6).toFixed(1)} MB; all viewers at the same last id: ${lastIds.size === 1 ? 'yes' : `no (${[...lastIds].join(', ')})`}`);
+  const minutes = elapsed / 60;
+  out(`bytes per viewer per minute: ${(bytes / CLIENTS / minutes / 1e6).toFixed(3)} MB (${[...byType].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / CLIENTS / minutes / 1e3).toFixed(1)} kB`).join(', ')})`);
   out(`delivery spread (first to last viewer, per event): p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${q(1).toFixed(1)} ms`);
   out(`open streams seen by the server: max ${Math.max(...sseOpen)}`);
   out(`server V8 heap in use: min ${Math.min(...heap).toFixed(0)} MB, max ${Math.max(...heap).toFixed(0)} MB, end ${heap[heap.length - 1]?.toFixed(0)} MB`);
@@ -177,7 +182,7 @@ async function runOnce(CLIENTS) {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   rmSync(work, { recursive: true, force: true });
-  return { clients: CLIENTS, drops, same: lastIds.size === 1, rssBefore: rss[0], rssMax: Math.max(...rss), rssEnd: rss[rss.length - 1], heapMax: Math.max(...heap), events: events / CLIENTS };
+  return { bytesPerViewerMinute: bytes / CLIENTS / minutes, clients: CLIENTS, drops, same: lastIds.size === 1, rssBefore: rss[0], rssMax: Math.max(...rss), rssEnd: rss[rss.length - 1], heapMax: Math.max(...heap), events: events / CLIENTS };
 }
 
 // The baseline, in the same run: one viewer of the same replay. What 200 viewers cost is the

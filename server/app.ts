@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.live) {
     const { hub, page, publicDir } = deps.live;
     hub.attachLogger(app.log);
-    await app.register(liveRoutes, { hub, sources: deps.sources, defaultSource: deps.defaultSource, templates: deps.templates, page, publicDir });
+    await app.register(liveRoutes, { hub, sources: deps.sources, serverSources, defaultSource: deps.defaultSource, templates: deps.templates, page, publicDir });
     await app.register(liveNotesRoutes, { hub });
   }
 

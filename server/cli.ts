@@ -22,7 +22,7 @@ export const USAGE = `Usage:
   rootline analyze --input DIR [--from ISO --to ISO] [--format json|md|html] [--out FILE] [--tz ZONE] [--template DIR]
   rootline analyze --source NAME [--config FILE] --from ISO --to ISO [--format ...] [--out FILE] [--template DIR]
   rootline serve [--input DIR | --source NAME] [--config FILE] [--from ISO --to ISO] [--port 8080] [--host 127.0.0.1] [--tz ZONE] [--template DIR]
-  rootline serve --live [--input DIR] [--window 30m] [--interval 2s] [--poll-interval 15s] [--clock data|wall] [--incident KEY] [--port ...]
+  rootline serve --live [--input DIR] [--source NAME [--config FILE]] [--window 30m] [--interval 2s] [--poll-interval 15s] [--clock data|wall] [--incident KEY] [--port ...]
 
   --input DIR     an incident bundle folder (serve: defaults to the bundled example)
   --source NAME   a configured source instead: a Prometheus + Elasticsearch pair of the sources file
@@ -38,9 +38,12 @@ export const USAGE = `Usage:
   --live          follow the bundle while it is written: a sliding window, re-analysed as lines arrive,
                   pushed to the war room; notes are kept in ROOTLINE_DATA_DIR (default .rootline)
   --window        live: the sliding window (default 30m); --interval: how often files are read (default 2s)
-  --poll-interval live: how often Prometheus / Elasticsearch (ROOTLINE_PROM_URL, ROOTLINE_ES_URL) are
-                  asked for the range since the last poll (default: --interval, at least 15s)
-  --clock         live: data (the window ends at the newest record read; default) or wall (the server's clock)
+                  With --source NAME (a Prometheus + Elasticsearch pair) that pair is polled, beside
+                  the bundle of --input when given, instead of ROOTLINE_PROM_URL / ROOTLINE_ES_URL
+  --poll-interval live: how often Prometheus / Elasticsearch (the --source pair, else ROOTLINE_PROM_URL,
+                  ROOTLINE_ES_URL) are asked for the range since the last poll (default: --interval, at least 15s)
+  --clock         live: data (the window ends at the newest record read; default with files) or wall
+                  (the server's clock; default, and the only choice, for a --source pair without --input)
   --incident KEY  live: the key notes are stored under (default: the bundle folder)
 `;
 
@@ -263,10 +266,12 @@ async function runServe(rawFlags: Flags, term: Terminal, io: CliIo, deps: CliDep
   if (flags.input !== undefined) await assertFolder('--input', flags.input);
   if (flags.template !== undefined) await assertFolder('--template', flags.template);
   const config = readConfig({ host: flags.host, port: flags.port, tz: flags.tz, templateDir: flags.template, input: flags.input, configFile: flags.config, source: flags.source });
+  const pair = config.serverSources?.[config.defaultSource] !== undefined;
+  if (flags.live && flags.source !== undefined) checkLivePair(flags.source, pair, flags.input !== undefined, flags.clock);
   const input = config.sources[config.defaultSource] ?? '';
   const window = flags.from !== undefined || flags.to !== undefined ? await resolveWindow(input, flags.from, flags.to) : undefined;
   const live = flags.live
-    ? { windowMs: flags.window === undefined ? undefined : parseDurationMs(flags.window), intervalMs: flags.interval === undefined ? undefined : parseDurationMs(flags.interval), pollIntervalMs: flags['poll-interval'] === undefined ? undefined : parseDurationMs(flags['poll-interval']), clock: flags.clock, incident: flags.incident }
+    ? { windowMs: flags.window === undefined ? undefined : parseDurationMs(flags.window), intervalMs: flags.interval === undefined ? undefined : parseDurationMs(flags.interval), pollIntervalMs: flags['poll-interval'] === undefined ? undefined : parseDurationMs(flags['poll-interval']), clock: flags.clock, incident: flags.incident, files: pair && flags.input !== undefined ? 'input' : undefined }
     : undefined;
   // loaded here, not at the top: `analyze` never needs the HTTP server, and loading it costs start-up time (issue 6)
   const { startServer } = await import('./main.js');
@@ -290,6 +295,15 @@ async function runServe(rawFlags: Flags, term: Terminal, io: CliIo, deps: CliDep
     });
   }
   return EXIT.ok;
+}
+
+/**
+ * `serve --live --source NAME`: a Prometheus + Elasticsearch pair, polled, with or without the
+ * bundle of --input; a bundle name stands alone. The data clock needs files to read it from.
+ */
+function checkLivePair(source: string, isPair: boolean, withInput: boolean, clock: string | undefined): void {
+  if (!isPair && withInput) throw new UsageError(`invalid arguments to serve: --source ${source} is a bundle folder and --input another: with --live, give one of them, or --source a Prometheus + Elasticsearch pair of the sources file (--config) to poll beside --input`);
+  if (isPair && !withInput && clock === 'data') throw new UsageError(`invalid arguments to serve: --clock data needs a bundle's files (the newest line read) and --source ${source} polls only Prometheus and Elasticsearch: use --clock wall (the default here), or add --input DIR`);
 }
 
 /** `reading 12/20 files · 40,000 lines · 12.3 MB/s · 3 bad lines` */

@@ -25,7 +25,17 @@ export interface StartServerOptions {
   window?: WindowInput | undefined;
   runAnalysis?: AnalysisRunner;
   /** `serve --live`: follow the default source instead of analysing it once. */
-  live?: { windowMs?: number | undefined; intervalMs?: number | undefined; pollIntervalMs?: number | undefined; clock?: LiveClock | undefined; incident?: string | undefined } | undefined;
+  live?:
+    | {
+        windowMs?: number | undefined;
+        intervalMs?: number | undefined;
+        pollIntervalMs?: number | undefined;
+        clock?: LiveClock | undefined;
+        incident?: string | undefined;
+        /** When the default source is a Prometheus + Elasticsearch pair: the bundle folder (a source name) followed beside it. */
+        files?: string | undefined;
+      }
+    | undefined;
 }
 
 export interface RunningServer {
@@ -94,9 +104,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // A wildcard address is not something to click: show the loopback one.
   const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const host = shown.includes(':') ? `[${shown}]` : shown;
-  const liveSession = options.live
-    ? live.hub.start({ sourceName: config.defaultSource, dir: config.sources[config.defaultSource] ?? '', incident: options.live.incident }, true).session
-    : undefined;
+  let liveSession: LiveSession | undefined;
+  if (options.live) {
+    const name = config.defaultSource;
+    const pair = config.serverSources?.[name];
+    const files = pair ? options.live.files : name;
+    const dir = files === undefined ? '' : config.sources[files];
+    if (dir === undefined) throw new ConfigError(`live: unknown bundle source ${JSON.stringify(files)}`);
+    // A named pair is polled instead of the environment's servers, behind the same breakers as requests' (by pair).
+    const server = pair ? { name, build: () => buildServerSources(pair).map((s) => breakers.wrap(s, name)) } : undefined;
+    try {
+      liveSession = live.hub.start({ sourceName: name, dir, server, incident: options.live.incident, clock: options.live.clock }, true).session;
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
   const base = `http://${host}:${port}/`;
   return { app, url: liveSession ? `${base}live/${liveSession.id}` : base, defaultAnalysis: store.getDefault(), liveSession };
 }

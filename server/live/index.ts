@@ -6,7 +6,7 @@ export { LiveHub, DEFAULT_LIVE_INTERVAL_MS, DEFAULT_LIVE_WINDOW_MS, DEFAULT_MAX_
 export { LiveSession, type LiveClock, type LiveSessionOptions, type LiveStatus, type Subscriber } from './live-session.js';
 export { loadLivePage, buildLivePageView, buildNoteView, LIVE_TEMPLATE, type LivePage, type NoteView } from './live-page.js';
 export { buildBannerView, type BannerView } from './banner-view.js';
-export { diffReports, diffTimeline, detectNewSymptoms, buildAnalysisHead, type AnalysisHead, type LiveEvent, type TimelineDelta, type DetectedSymptom } from './diff-report.js';
+export { applySeriesDelta, diffReports, diffSeries, diffTimeline, detectNewSymptoms, buildAnalysisHead, type AnalysisHead, type LiveEvent, type SeriesAppend, type SeriesDelta, type SeriesEventData, type TimelineDelta, type DetectedSymptom } from './diff-report.js';
 export { assignStableIds, entryIdentity, stableEntryId } from './stable-ids.js';
 export { EventLog, type LoggedEvent } from './event-log.js';
 export { buildNoteEntry, mergeNotes, NOTES_LANE } from './note-entries.js';

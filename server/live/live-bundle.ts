@@ -32,6 +32,8 @@ export class LiveBundle {
 
   /** Lists the folder, follows new files, drops vanished ones, and reads what was appended. Returns the new lines. */
   async pull(): Promise<number> {
+    // A session that only polls servers follows no folder.
+    if (this.options.dir === '') return 0;
     const listed = await listBundleFiles(this.options.dir);
     const seen = new Set<string>();
     const first = this.#firstScan;

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { BusyError, NotFoundError } from '../../correlators/errors.js';
+import { BusyError, InputError, NotFoundError } from '../../correlators/errors.js';
+import { SERVER_SOURCE_KIND } from '../sources/sources-file.js';
 import type { SignalSource } from '../sources/types.js';
 import type { NotesStore } from '../store/index.js';
 import { LiveSession, type LiveClock, type LiveSessionDeps } from './live-session.js';
@@ -37,7 +38,13 @@ export interface LiveHubOptions {
 
 export interface LiveRequest {
   sourceName: string;
+  /** The bundle folder followed; '' for a session that only polls servers (`server`). */
   dir: string;
+  /**
+   * A configured Prometheus + Elasticsearch pair polled instead of the default servers (the
+   * environment's): its name, and how to build its sources (called only when a session starts).
+   */
+  server?: { name: string; build: () => readonly SignalSource[] } | undefined;
   incident?: string | undefined;
   windowMs?: number | undefined;
   intervalMs?: number | undefined;
@@ -72,20 +79,25 @@ export class LiveHub {
   /** Joins the session following `dir` with these settings, or starts one. */
   start(request: LiveRequest, asDefault = false): { session: LiveSession; created: boolean } {
     const d = this.options.defaults;
+    if (request.dir === '' && !request.server) throw new InputError('A live session follows a bundle folder, a Prometheus + Elasticsearch pair, or both: none was given');
+    // Without files there is no data clock: the window ends at the server's clock.
+    if (request.dir === '' && request.clock === 'data') {
+      throw new InputError(`Invalid clock "data" for ${SERVER_SOURCE_KIND} source ${JSON.stringify(request.server?.name)} without a bundle: the data clock is the newest line of the bundle's files, expecting clock "wall" (or a bundle to follow as well)`);
+    }
     const settings = {
       sourceName: request.sourceName,
       dir: request.dir,
-      incident: request.incident ?? `files:${request.dir}`,
+      serverSource: request.server?.name,
+      incident: request.incident ?? (request.dir === '' && request.server ? `${SERVER_SOURCE_KIND}:${request.server.name}` : `files:${request.dir}`),
       windowMs: request.windowMs ?? d.windowMs,
       intervalMs: request.intervalMs ?? d.intervalMs,
-      clock: request.clock ?? d.clock,
+      clock: request.clock ?? (request.dir === '' ? 'wall' : d.clock),
       tz: d.tz,
-      polled: d.polled ?? [],
       pollIntervalMs: d.pollIntervalMs,
     };
     for (const s of this.#sessions.values()) {
       const o = s.options;
-      if (o.dir === settings.dir && o.incident === settings.incident && o.windowMs === settings.windowMs && o.intervalMs === settings.intervalMs && o.clock === settings.clock) {
+      if (o.dir === settings.dir && o.serverSource === settings.serverSource && o.incident === settings.incident && o.windowMs === settings.windowMs && o.intervalMs === settings.intervalMs && o.clock === settings.clock) {
         if (asDefault) this.#defaultId = s.id;
         return { session: s, created: false };
       }
@@ -93,7 +105,8 @@ export class LiveHub {
     if (this.#sessions.size >= this.maxSessions) {
       throw new BusyError(`Too many live sessions (${this.maxSessions}): join one of GET /api/live or stop one with DELETE /api/live/:id`, { retryAfterS: 30 });
     }
-    const session = new LiveSession(randomUUID(), settings, { notes: this.notes, log: this.#log, wallMs: this.options.wallMs });
+    const polled = request.server ? request.server.build() : (d.polled ?? []);
+    const session = new LiveSession(randomUUID(), { ...settings, polled }, { notes: this.notes, log: this.#log, wallMs: this.options.wallMs });
     this.#sessions.set(session.id, session);
     if (asDefault) this.#defaultId = session.id;
     session.start();

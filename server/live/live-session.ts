@@ -28,7 +28,10 @@ export type LiveClock = 'data' | 'wall';
 export interface LiveSessionOptions {
   /** Name of the configured source (as requests name it). */
   sourceName: string;
+  /** The bundle folder followed; '' when the session only polls servers. */
   dir: string;
+  /** The configured Prometheus + Elasticsearch pair polled (its name), when one was named. */
+  serverSource?: string | undefined;
   /** Notes are stored under this key: the same bundle gets its notes back after a restart. */
   incident: string;
   windowMs: number;
@@ -186,7 +189,7 @@ export class LiveSession {
     this.#store.trim(trimMs);
     this.#changedSinceAnalysis ||= changed;
     const due = this.#changedSinceAnalysis || this.#report === null || clock - this.#analysedClockMs >= IDLE_REANALYSIS_MS;
-    if (due && this.#store.records + this.#bundle.files > 0) this.#analyse(clock, wall);
+    if (due && this.#store.records + this.#bundle.files + this.#polled.length > 0) this.#analyse(clock, wall);
     this.#publishStatus();
   }
 

@@ -28,6 +28,8 @@ export class PolledSource {
   #series: Series[] = [];
   #logs: LogRecord[] = [];
   #audit: AuditAggregate[] = [];
+  /** Per source id, the end of the last poll it answered. */
+  readonly #answeredUntil = new Map<string, number>();
   /** Each fetched range, newest last (for tests and the status line). */
   readonly ranges: AnalysisWindow[] = [];
 
@@ -60,8 +62,9 @@ export class PolledSource {
       this.#replaceRange(range, set.series, set.logs, set.audit);
       reports = set.sources;
     } catch (err) {
-      reports = [{ sourceId: this.source.name, format: 'server', status: 'failed', message: `poll failed: ${err instanceof Error ? err.message : String(err)}`, lines: 0, records: 0, badLines: 0, badSamples: [], bytes: 0 }];
+      reports = [{ sourceId: this.source.name, format: 'server', status: 'failed', message: `poll failed: ${err instanceof Error ? err.message : String(err)}`, lines: 0, records: 0, badLines: 0, badSamples: [], bytes: 0, ...(this.source.evidence ? { evidence: [...this.source.evidence] } : {}) }];
     }
+    reports = this.#keptOnFailure(reports, toMs);
     this.ranges.push(range);
     if (this.ranges.length > 100) this.ranges.shift();
     this.#cursorMs = toMs;
@@ -69,6 +72,20 @@ export class PolledSource {
     store.setAggregates(this.key, this.#series, this.#audit);
     store.setReport(this.key, reports);
     return true;
+  }
+
+  /**
+   * A source that answered earlier polls and fails this one is `degraded`, not `failed`: what the
+   * earlier polls gave is still in the window. The message says so, and up to when.
+   */
+  #keptOnFailure(reports: SourceReport[], toMs: number): SourceReport[] {
+    const out = reports.map((r) => {
+      const okUntil = this.#answeredUntil.get(r.sourceId);
+      if (r.status !== 'failed' || okUntil === undefined) return r;
+      return { ...r, status: 'degraded' as const, message: `${r.message ?? 'failed'}; earlier polls answered up to ${new Date(okUntil).toISOString()}, their data is kept` };
+    });
+    for (const r of reports) if (r.status === 'ok' || r.status === 'degraded') this.#answeredUntil.set(r.sourceId, toMs);
+    return out;
   }
 
   #replaceRange(range: AnalysisWindow, series: Series[], logs: LogRecord[], audit: AuditAggregate[]): void {

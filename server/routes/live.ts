@@ -13,15 +13,19 @@ import { InputError, NotFoundError } from '../../correlators/errors.js';
 import { reportSchema } from '../../correlators/report/index.js';
 import { sourceNameSchema } from '../config.js';
 import { httpErrorSchema } from '../http-errors.js';
-import type { LiveHub, LivePage, LiveSession, Subscriber } from '../live/index.js';
+import type { LiveHub, LivePage, LiveRequest, LiveSession, Subscriber } from '../live/index.js';
 import { renderPostmortemHtml, renderPostmortemMarkdown, type TemplateSet } from '../render/index.js';
 import { parseDurationMs } from '../sources/config.js';
+import { SERVER_SOURCE_KIND } from '../sources/sources-file.js';
+import type { SignalSource } from '../sources/types.js';
 import { noteSchema } from '../store/index.js';
 import { WAR_ROOM_CSP } from './war-room.js';
 
 export interface LiveRoutesOptions {
   hub: LiveHub;
   sources: Readonly<Record<string, string>>;
+  /** Prometheus + Elasticsearch pairs by name (behind their breakers): fresh sources per call. */
+  serverSources?: Readonly<Record<string, () => readonly SignalSource[]>> | undefined;
   defaultSource: string;
   templates: TemplateSet;
   page: LivePage;
@@ -51,7 +55,18 @@ function formatLimit(ms: number): string {
 
 export const startLiveBodySchema = z
   .object({
-    source: z.object({ kind: z.literal('files'), name: sourceNameSchema.optional() }).strict(),
+    /**
+     * What to follow: a bundle folder (`files`), or a configured Prometheus + Elasticsearch pair,
+     * polled, optionally with a bundle folder (`files`: its name) followed beside it.
+     */
+    source: z.discriminatedUnion(
+      'kind',
+      [
+        z.object({ kind: z.literal('files'), name: sourceNameSchema.optional() }).strict(),
+        z.object({ kind: z.literal(SERVER_SOURCE_KIND), name: sourceNameSchema.optional(), files: sourceNameSchema.optional() }).strict(),
+      ],
+      { error: `Invalid source.kind, expecting "files" or "${SERVER_SOURCE_KIND}"` },
+    ),
     /** The sliding window, e.g. `30m`. */
     window: durationText('window', 60_000, 24 * 3_600_000).optional(),
     /** How often the files are read, e.g. `2s`. */
@@ -67,6 +82,10 @@ export const liveIdParamsSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9-]
 const sessionSchema = z.object({
   id: z.string(),
   source: z.string(),
+  /** `files`, or the pair's kind when a Prometheus + Elasticsearch pair is polled. */
+  kind: z.enum(['files', SERVER_SOURCE_KIND]),
+  /** Whether a bundle folder is followed (a pair may be polled without one). */
+  followsFiles: z.boolean(),
   incident: z.string(),
   windowMs: z.number(),
   intervalMs: z.number(),
@@ -104,12 +123,9 @@ export const liveRoutes: FastifyPluginAsyncZod<LiveRoutesOptions> = async (app, 
     { schema: { body: startLiveBodySchema, response: { 200: sessionSchema, 201: sessionSchema, ...errors } } },
     async (request, reply) => {
       const body = request.body;
-      const name = body.source.name ?? opts.defaultSource;
-      const dir = opts.sources[name];
-      if (dir === undefined) throw new InputError(`Invalid source.name ${JSON.stringify(name)}, expecting one of: ${Object.keys(opts.sources).join(', ')}`);
+      const target = pickLiveTarget(opts, body.source);
       const { session, created } = hub.start({
-        sourceName: name,
-        dir,
+        ...target,
         incident: body.incident,
         windowMs: body.window === undefined ? undefined : parseDurationMs(body.window),
         intervalMs: body.interval === undefined ? undefined : parseDurationMs(body.interval),
@@ -182,6 +198,36 @@ export const liveRoutes: FastifyPluginAsyncZod<LiveRoutesOptions> = async (app, 
   );
 };
 
+const names = (o: object): string => Object.keys(o).join(', ') || '(none)';
+
+/** What a `POST /api/live` body names: a bundle folder, a server pair, or a pair and a folder; a 400 says what to fix. */
+export function pickLiveTarget(
+  opts: Pick<LiveRoutesOptions, 'sources' | 'serverSources' | 'defaultSource'>,
+  source: z.infer<typeof startLiveBodySchema>['source'],
+): Pick<LiveRequest, 'sourceName' | 'dir' | 'server'> {
+  const servers = opts.serverSources ?? {};
+  const folder = (name: string, field: string): string => {
+    const dir = opts.sources[name];
+    if (dir !== undefined) return dir;
+    if (name in servers) throw new InputError(`Invalid ${field} ${JSON.stringify(name)}: it is a ${SERVER_SOURCE_KIND} source, expecting source.kind "${SERVER_SOURCE_KIND}" and source.name ${JSON.stringify(name)}`);
+    throw new InputError(`Invalid ${field} ${JSON.stringify(name)}, expecting one of: ${names(opts.sources)}`);
+  };
+  if (source.kind === 'files') {
+    const name = source.name ?? opts.defaultSource;
+    return { sourceName: name, dir: folder(name, 'source.name') };
+  }
+  const serverNames = Object.keys(servers);
+  if (serverNames.length === 0) throw new InputError(`Invalid source.kind "${SERVER_SOURCE_KIND}": no such source is configured (the server reads them from --config FILE or ROOTLINE_CONFIG), expecting source.kind "files"`);
+  const name = source.name ?? (opts.defaultSource in servers ? opts.defaultSource : serverNames.length === 1 ? serverNames[0] : undefined);
+  if (name === undefined) throw new InputError(`Missing source.name, expecting one of: ${names(servers)}`);
+  const build = servers[name];
+  if (build === undefined) {
+    if (name in opts.sources) throw new InputError(`Invalid source.name ${JSON.stringify(name)} for source.kind "${SERVER_SOURCE_KIND}": it is a bundle folder, expecting source.kind "files" (or its name as source.files beside a ${SERVER_SOURCE_KIND} source)`);
+    throw new InputError(`Invalid source.name ${JSON.stringify(name)}, expecting one of: ${names(servers)}`);
+  }
+  return { sourceName: name, dir: source.files === undefined ? '' : folder(source.files, 'source.files'), server: { name, build } };
+}
+
 /** `/` of a server with a default live session (`serve --live`): that session's page. */
 export function buildLiveRootRedirect(hub: LiveHub): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
@@ -203,6 +249,8 @@ function toResource(s: LiveSession): z.infer<typeof sessionSchema> {
   return {
     id: s.id,
     source: o.sourceName,
+    kind: o.serverSource === undefined ? 'files' : SERVER_SOURCE_KIND,
+    followsFiles: o.dir !== '',
     incident: o.incident,
     windowMs: o.windowMs,
     intervalMs: o.intervalMs,

@@ -5,6 +5,28 @@
 (function () {
   'use strict';
 
+  // A `series` event: all the sparklines (the session's first), or what changed since the last one
+  // (server/live/diff-report.ts diffSeries): points appended after those that left the window,
+  // whole series replaced, ids removed, the order when it changed.
+  function applySeriesDelta(prev, d) {
+    if (d.series) return d.series;
+    var byId = new Map(prev.map(function (s) { return [s.id, s]; }));
+    d.removed.forEach(function (id) { byId.delete(id); });
+    d.replaced.forEach(function (s) { byId.set(s.id, s); });
+    d.appended.forEach(function (a) {
+      var p = byId.get(a.id);
+      if (!p) return;
+      var copy = Object.assign({}, p);
+      copy.t = p.t.slice(a.drop, a.drop + a.keep).concat(a.t);
+      copy.v = p.v.slice(a.drop, a.drop + a.keep).concat(a.v);
+      byId.set(a.id, copy);
+    });
+    var order = d.order || prev.map(function (s) { return s.id; }).filter(function (id) { return byId.has(id); });
+    return order.map(function (id) { return byId.get(id); }).filter(function (s) { return s !== undefined; });
+  }
+  // for tests outside a browser (test/server/live/series-delta.test.ts)
+  (typeof window !== 'undefined' ? window : globalThis).rootlineLive = { applySeriesDelta: applySeriesDelta };
+
   var liveEl = document.getElementById('live');
   if (!liveEl) return;
   var live = JSON.parse(liveEl.textContent || '{}');
@@ -88,7 +110,7 @@
 
   on('series', function (d) {
     if (!report) return;
-    report.series = d.series;
+    report.series = applySeriesDelta(report.series || [], d);
     scheduleChart();
   });
 
