@@ -49,15 +49,7 @@ export function buildSeries(ctx: AnalysisContext, chainObs: Observation[]): Spar
       const id = `${s.sourceId}|${s.metric}|${s.host ?? ''}|${JSON.stringify(s.labels)}`;
       if (seen.has(id) || out.length >= 12) continue;
       seen.add(id);
-      const stride = Math.max(1, Math.ceil(s.t.length / MAX_POINTS));
-      const t: number[] = [];
-      const v: (number | null)[] = [];
-      for (let i = 0; i < s.t.length; i += stride) {
-        let peak = NaN;
-        for (let k = i; k < Math.min(s.t.length, i + stride); k++) if (Number.isFinite(s.v[k]!) && !(peak >= s.v[k]!)) peak = s.v[k]!;
-        t.push(Math.round(s.t[i]! + ctx.offsetOf(s.sourceId)));
-        v.push(Number.isFinite(peak) ? peak : null);
-      }
+      const { t, v } = downsample(s, ctx.offsetOf(s.sourceId), ctx.window);
       const sp: SparkSeries = { id: `sp${out.length}`, metric: s.metric, label: `${s.metric}${s.host ? ` ${s.host}` : ''}`, component: s.component, unit: s.metric.endsWith('_s') ? 's' : s.metric.endsWith('_ratio') ? 'ratio' : '', t, v, origin: s.origin };
       if (s.host !== undefined) sp.host = s.host;
       if (w.threshold !== undefined) sp.threshold = w.threshold;
@@ -65,6 +57,40 @@ export function buildSeries(ctx: AnalysisContext, chainObs: Observation[]): Spar
     }
   }
   return out;
+}
+
+/**
+ * At most about MAX_POINTS points: the peak of each time bucket, buckets counted from the epoch
+ * (not from the series' first point), so a window that slides keeps its buckets and a live
+ * sparkline only gains points at its end. A bucket cut by the window's start is left out.
+ */
+function downsample(s: { t: number[]; v: number[] }, offsetMs: number, window: { fromMs: number; toMs: number }): { t: number[]; v: (number | null)[] } {
+  const t: number[] = [];
+  const v: (number | null)[] = [];
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  if (s.t.length <= MAX_POINTS) {
+    for (let i = 0; i < s.t.length; i++) {
+      t.push(Math.round(s.t[i]! + offsetMs));
+      v.push(finite(s.v[i]!));
+    }
+    return { t, v };
+  }
+  const bucketMs = Math.max(1000, Math.ceil((window.toMs - window.fromMs) / MAX_POINTS / 1000) * 1000);
+  const cutBucket = window.fromMs % bucketMs !== 0 ? Math.floor(window.fromMs / bucketMs) : undefined;
+  const n = s.t.length;
+  for (let i = 0; i < n; ) {
+    const at = s.t[i]! + offsetMs;
+    const bucket = Math.floor(at / bucketMs);
+    let peak = NaN;
+    let j = i;
+    for (; j < n && Math.floor((s.t[j]! + offsetMs) / bucketMs) === bucket; j++) if (Number.isFinite(s.v[j]!) && !(peak >= s.v[j]!)) peak = s.v[j]!;
+    if (bucket !== cutBucket) {
+      t.push(Math.round(at));
+      v.push(finite(peak));
+    }
+    i = j;
+  }
+  return { t, v };
 }
 
 /** Duration covered by a set of intervals (their union), ms. */
