@@ -58,6 +58,8 @@ function hostOf(fr: FactRecord): string | undefined {
 export class FactGroups {
   /** Per group, indexes into `facts` in their order there; groups in order of first appearance. */
   readonly #groups: number[][] = [];
+  /** Per group, its facts at their own times in time order, once worked out. */
+  readonly #ownLists: (FactRecord[] | undefined)[] = [];
 
   constructor(readonly facts: readonly FactRecord[]) {
     // nested maps look up strings the records already hold instead of hashing a new composite key per fact
@@ -85,7 +87,17 @@ export class FactGroups {
    */
   #lists(corrected: readonly (FactRecord | undefined)[]): FactRecord[][] {
     const lists: { first: number; list: FactRecord[] }[] = [];
-    for (const g of this.#groups) {
+    for (let gi = 0; gi < this.#groups.length; gi++) {
+      const g = this.#groups[gi]!;
+      // a group whose facts all kept their own times (no clock offset, all in the window) is the
+      // list already sorted for the clock's pass
+      let own = true;
+      for (let k = 0; k < g.length && own; k++) own = corrected[g[k]!] === this.facts[g[k]!];
+      const known = own ? this.#ownLists[gi] : undefined;
+      if (known) {
+        lists.push({ first: g[0]!, list: known });
+        continue;
+      }
       const list: FactRecord[] = [];
       let first = -1;
       for (const i of g) {
@@ -97,6 +109,7 @@ export class FactGroups {
       if (list.length === 0) continue;
       // stable: equal times keep the facts' order
       list.sort((x, y) => x.atMs - y.atMs);
+      if (own) this.#ownLists[gi] = list;
       lists.push({ first, list });
     }
     return lists.sort((x, y) => x.first - y.first).map((x) => x.list);
@@ -105,7 +118,7 @@ export class FactGroups {
   /** The bursts of the facts in `corrected` (see #lists): {@link detectBursts} without grouping again. */
   bursts(corrected: readonly (FactRecord | undefined)[], idPrefix = 'b'): Observation[] {
     const out: Observation[] = [];
-    forEachBurst(this.#lists(corrected), (list, start, end) => out.push(foldBurst(list.slice(start, end), `${idPrefix}${out.length}`)));
+    forEachBurst(this.#lists(corrected), (list, start, end) => out.push(foldBurst(list, start, end, `${idPrefix}${out.length}`)));
     return out.sort((a, b) => a.startMs - b.startMs);
   }
 
@@ -145,14 +158,17 @@ export interface BurstStart {
   startMs: number;
 }
 
-function foldBurst(items: FactRecord[], id: string): Observation {
-  const first = items[0]!;
+/** One burst: list[start..end). */
+function foldBurst(list: readonly FactRecord[], start: number, end: number, id: string): Observation {
+  const first = list[start]!;
+  const last = list[end - 1]!;
   let peak: FactRecord = first;
   let peakValue = -Infinity;
   // events carry an aggregated count
   let count = 0;
   const tags: Record<string, Set<string>> = {};
-  for (const it of items) {
+  for (let k = start; k < end; k++) {
+    const it = list[k]!;
     const raw = it.record.fields['count'];
     if (raw === undefined || raw === null) count++;
     else {
@@ -178,7 +194,7 @@ function foldBurst(items: FactRecord[], id: string): Observation {
   }
   const host = hostOf(first);
   // evidence: the first lines, the peak, the last
-  const pick = new Set<FactRecord>([...items.slice(0, MAX_EVIDENCE - 2), peak, items[items.length - 1]!]);
+  const pick = new Set<FactRecord>([...list.slice(start, Math.min(end, start + MAX_EVIDENCE - 2)), peak, last]);
   const scale = VALUE_SCALE[first.fact.key];
   const countPart = 0.12 * Math.log2(count + 1);
   const strength =
@@ -190,7 +206,7 @@ function foldBurst(items: FactRecord[], id: string): Observation {
     key: first.fact.key,
     component: first.record.component,
     startMs: first.atMs,
-    endMs: items[items.length - 1]!.atMs,
+    endMs: last.atMs,
     peakMs: peak.atMs,
     count,
     strength: Math.min(1, strength),

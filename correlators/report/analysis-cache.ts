@@ -41,6 +41,12 @@ export class AnalysisCache {
   #derived: { inputs: Series[]; out: Series[] } | undefined;
   readonly #stats = { analyses: 0, classified: 0, reused: 0, auditClassified: 0, auditReused: 0 };
 
+  /**
+   * `keepRecords`: remember each record's and audit sample's fact for later analyses. A single
+   * analysis sees each record once, and remembering 100,000 of them costs more than classifying.
+   */
+  constructor(readonly keepRecords = true) {}
+
   /** Called once per analysis. */
   begin(): void {
     this.#stats.analyses++;
@@ -58,6 +64,10 @@ export class AnalysisCache {
 
   /** The fact a log record states (classifyLog), once per record. */
   factOf(r: LogRecord): Fact | undefined {
+    if (!this.keepRecords) {
+      this.#stats.classified++;
+      return classifyLog(r);
+    }
     const known = this.#facts.get(r);
     if (known !== undefined) {
       this.#stats.reused++;
@@ -71,6 +81,11 @@ export class AnalysisCache {
 
   /** The fact a kept audit request states, with the record it is shown as; once per sample. */
   auditFactOf(s: AuditSample, toRecord: (s: AuditSample) => LogRecord): FactRecord | undefined {
+    if (!this.keepRecords) {
+      this.#stats.auditClassified++;
+      const fact = auditFact(s);
+      return fact ? { fact, record: toRecord(s), atMs: s.atMs } : undefined;
+    }
     const known = this.#audit.get(s);
     if (known !== undefined) {
       this.#stats.auditReused++;

@@ -192,7 +192,7 @@ function buildCoverage(signals: SignalSet): Coverage {
   };
 }
 
-export function buildContext(signals: SignalSet, cache: AnalysisCache = new AnalysisCache()): AnalysisContext {
+export function buildContext(signals: SignalSet, cache: AnalysisCache = new AnalysisCache(false)): AnalysisContext {
   cache.begin();
   const memo = cache.episodes;
   const raw: FactRecord[] = [];
