@@ -37,57 +37,78 @@ const MAX_PER_GROUP = 400;
  * is no clock evidence: two detectors of one symptom (a 5xx ratio in 15 s audit bins, an error
  * rate over a 1 m window) first cross their thresholds tens of seconds apart on one clock.
  */
-export function factTrainEdges(facts: TimedFact[], opts: { minSupport?: number; minAbsOffsetMs?: number; minGroups?: number; label?: string } = {}): OffsetEdge[] {
-  // source -> group -> sorted times (capped: an evenly spread sample keeps the shape)
-  const by = new Map<string, Map<string, { t: number[]; p: number }>>();
-  for (const f of facts) {
-    const g = by.get(f.sourceId) ?? new Map<string, { t: number[]; p: number }>();
-    const e = g.get(f.group) ?? { t: [], p: f.precisionMs };
-    e.t.push(f.atMs);
-    e.p = Math.max(e.p, f.precisionMs);
-    g.set(f.group, e);
-    by.set(f.sourceId, g);
+export function factTrainEdges(facts: TimedFact[], opts: FactTrainOptions = {}): OffsetEdge[] {
+  const trains = new FactTrains();
+  for (const f of facts) trains.add(f.sourceId, f.group, f.atMs, f.precisionMs);
+  return trains.edges(opts);
+}
+
+export interface FactTrainOptions {
+  minSupport?: number;
+  minAbsOffsetMs?: number;
+  minGroups?: number;
+  label?: string;
+}
+
+/** The times of each fact group per source, filled one fact at a time (no object per fact): what {@link factTrainEdges} compares. */
+export class FactTrains {
+  // source -> group -> times (capped when compared: an evenly spread sample keeps the shape)
+  readonly #by = new Map<string, Map<string, { t: number[]; p: number }>>();
+
+  add(sourceId: string, group: string, atMs: number, precisionMs: number): void {
+    let g = this.#by.get(sourceId);
+    if (!g) this.#by.set(sourceId, (g = new Map()));
+    const e = g.get(group);
+    if (e) {
+      e.t.push(atMs);
+      if (precisionMs > e.p) e.p = precisionMs;
+    } else g.set(group, { t: [atMs], p: precisionMs });
   }
-  for (const g of by.values()) {
-    for (const e of g.values()) {
-      e.t.sort((x, y) => x - y);
-      if (e.t.length > MAX_PER_GROUP) {
-        const step = e.t.length / MAX_PER_GROUP;
-        e.t = Array.from({ length: MAX_PER_GROUP }, (_, i) => e.t[Math.floor(i * step)]!);
-      }
-    }
-  }
-  const ids = [...by.keys()].sort();
-  const edges: OffsetEdge[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    for (let j = i + 1; j < ids.length; j++) {
-      const A = by.get(ids[i]!)!;
-      const B = by.get(ids[j]!)!;
-      const votes: { d: number; w: number; a: number; b: number; g: number }[] = [];
-      let kernel = 1000;
-      const groups: string[] = [];
-      for (const [group, ea] of A) {
-        const eb = B.get(group);
-        if (!eb) continue;
-        groups.push(group.split('|')[0]!);
-        const g = groups.length;
-        kernel = Math.max(kernel, ea.p + eb.p);
-        // each time of a votes for the differences to b's times within the bound, weight 1 per a-time
-        let lo = 0;
-        for (const [k, ta] of ea.t.entries()) {
-          while (lo < eb.t.length && eb.t[lo]! < ta - MAX_SKEW_MS) lo++;
-          const near: { d: number; m: number }[] = [];
-          for (let m = lo; m < eb.t.length && eb.t[m]! <= ta + MAX_SKEW_MS; m++) near.push({ d: ta - eb.t[m]!, m });
-          for (const { d, m } of near) votes.push({ d, w: 1 / near.length, a: k + g * 1e6, b: m + g * 1e6, g });
+
+  /** See {@link factTrainEdges}. */
+  edges(opts: FactTrainOptions = {}): OffsetEdge[] {
+    const by = this.#by;
+    for (const g of by.values()) {
+      for (const e of g.values()) {
+        e.t.sort((x, y) => x - y);
+        if (e.t.length > MAX_PER_GROUP) {
+          const step = e.t.length / MAX_PER_GROUP;
+          e.t = Array.from({ length: MAX_PER_GROUP }, (_, i) => e.t[Math.floor(i * step)]!);
         }
       }
-      if (votes.length < 2) continue;
-      const best = modeOf(votes, kernel, opts.minSupport ?? 3);
-      if (!best || Math.abs(best.d) < (opts.minAbsOffsetMs ?? 0) || best.groups < (opts.minGroups ?? 1)) continue;
-      edges.push({ a: ids[i]!, b: ids[j]!, offsetMs: Math.round(best.d), support: best.support, method: `${best.support} shared ${[...new Set(groups)].slice(0, 3).join(', ')} ${opts.label ?? 'events'}` });
     }
+    const ids = [...by.keys()].sort();
+    const edges: OffsetEdge[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = i + 1; j < ids.length; j++) {
+        const A = by.get(ids[i]!)!;
+        const B = by.get(ids[j]!)!;
+        const votes: { d: number; w: number; a: number; b: number; g: number }[] = [];
+        let kernel = 1000;
+        const groups: string[] = [];
+        for (const [group, ea] of A) {
+          const eb = B.get(group);
+          if (!eb) continue;
+          groups.push(group.split('|')[0]!);
+          const g = groups.length;
+          kernel = Math.max(kernel, ea.p + eb.p);
+          // each time of a votes for the differences to b's times within the bound, weight 1 per a-time
+          let lo = 0;
+          for (const [k, ta] of ea.t.entries()) {
+            while (lo < eb.t.length && eb.t[lo]! < ta - MAX_SKEW_MS) lo++;
+            const near: { d: number; m: number }[] = [];
+            for (let m = lo; m < eb.t.length && eb.t[m]! <= ta + MAX_SKEW_MS; m++) near.push({ d: ta - eb.t[m]!, m });
+            for (const { d, m } of near) votes.push({ d, w: 1 / near.length, a: k + g * 1e6, b: m + g * 1e6, g });
+          }
+        }
+        if (votes.length < 2) continue;
+        const best = modeOf(votes, kernel, opts.minSupport ?? 3);
+        if (!best || Math.abs(best.d) < (opts.minAbsOffsetMs ?? 0) || best.groups < (opts.minGroups ?? 1)) continue;
+        edges.push({ a: ids[i]!, b: ids[j]!, offsetMs: Math.round(best.d), support: best.support, method: `${best.support} shared ${[...new Set(groups)].slice(0, 3).join(', ')} ${opts.label ?? 'events'}` });
+      }
+    }
+    return edges;
   }
-  return edges;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
 import { FactGroups, detectSeriesObservations, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
 import { AnalysisCache } from './analysis-cache.js';
-import { estimateOffsets, factTrainEdges, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
+import { estimateOffsets, factTrainEdges, FactTrains, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
 const AUDIT_BIN_MS = 15_000;
@@ -55,20 +55,30 @@ const CLUSTER_WIDE = new Set(['etcd-leader-election', 'controller-lease-lost', '
 /** Metric episodes that mark a moment precisely enough (one scrape) to pair with log lines. */
 const METRIC_MOMENTS = new Set(['etcd-leader-election', 'node-not-ready', 'controller-lease-lost']);
 
-function timedFacts(facts: FactRecord[], metricObs: Observation[]): TimedFact[] {
-  const out: TimedFact[] = [];
+/** The facts' and metric moments' times by source and group (fact kind and host), at face value. */
+function factTrains(facts: FactRecord[], metricObs: Observation[]): FactTrains {
+  const trains = new FactTrains();
+  // one group string per kind and host, not one per fact
+  const groups = new Map<string, Map<string, string>>();
+  const groupOf = (key: string, host: string): string => {
+    let byHost = groups.get(key);
+    if (!byHost) groups.set(key, (byHost = new Map()));
+    let g = byHost.get(host);
+    if (g === undefined) byHost.set(host, (g = `${key}|${host}`));
+    return g;
+  };
   for (const f of facts) {
     const node = f.fact.detail?.['node'];
     const host = CLUSTER_WIDE.has(f.fact.key) ? '' : (node && (f.record.component === 'events' || f.record.component === 'kube-controller-manager') ? node : f.record.host) ?? '';
-    out.push({ sourceId: f.record.sourceId, group: `${f.fact.key}|${host}`, atMs: f.record.atMs, precisionMs: 0 });
+    trains.add(f.record.sourceId, groupOf(f.fact.key, host), f.record.atMs, 0);
   }
   for (const o of metricObs) {
     if (!METRIC_MOMENTS.has(o.key)) continue;
     const host = CLUSTER_WIDE.has(o.key) ? '' : o.host ?? '';
     // the episode start is already half a scrape before the first point past the threshold
-    out.push({ sourceId: o.sourceId, group: `${o.key}|${host}`, atMs: o.startMs, precisionMs: 7_500 });
+    trains.add(o.sourceId, groupOf(o.key, host), o.startMs, 7_500);
   }
-  return out;
+  return trains;
 }
 
 /** iostat and node_exporter measure the same disk and CPU: correlate their series per host. */
@@ -229,7 +239,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
     precisionMs: o.basis === 'metric' ? 7_500 : o.basis === 'iostat' || o.basis === 'audit' ? 2_500 : 1_000,
   }));
   const edges = [
-    ...factTrainEdges(timedFacts(raw, metricMoments)),
+    ...factTrains(raw, metricMoments).edges(),
     ...seriesEdges(signals.series),
     ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, minGroups: 2, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
   ];
