@@ -124,6 +124,8 @@ function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
     const local = r.fields['local-member-id'];
     if (typeof local === 'string' && /^[0-9a-f]{8,16}$/.test(local)) memberHosts[local] ??= r.host;
     // raft lines start with the writer's own member id: "8e9e05c52164694d became follower at term 3"
+    const c0 = r.message.charCodeAt(0);
+    if (!((c0 >= 48 && c0 <= 57) || (c0 >= 97 && c0 <= 102) || c0 === 114)) continue;
     const m = /^(?:raft\.node: )?([0-9a-f]{16}) (?:became|is starting|received|\[|has received|elected|lost|changed)/.exec(r.message);
     if (m?.[1]) memberHosts[m[1]] ??= r.host;
   }
@@ -186,7 +188,8 @@ function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
 
 function buildCoverage(signals: SignalSet): Coverage {
   const formats = new Set(signals.sources.filter((s) => s.records > 0 || s.lines > 0).map((s) => s.format));
-  const comps = new Set(signals.logs.map((r) => r.component));
+  const comps = new Set<string>();
+  for (const r of signals.logs) comps.add(r.component);
   const metricIds = new Set(signals.series.map((s) => s.metric));
   return {
     iostat: signals.series.some((s) => /iostat/i.test(s.sourceId) || /iostat/i.test(s.origin)) || [...formats].some((f) => /iostat/.test(f)),
