@@ -19,9 +19,12 @@ import { runE2e } from './e2e-bench.js';
 import { runCat, runJq, runJsonParseLoop, runPandas, runRootline, type IngestRow } from './ingest-bench.js';
 import { haveGnuTime, lastJson, measure } from './measure.js';
 import { fixed, ratio, renderTable, si } from './table.js';
+import type { CacheStats } from '../correlators/report/index.js';
+
+const HERE = path.dirname(new URL(import.meta.url).pathname);
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const SECTIONS = ['ingest', 'jq', 'pandas', 'memory', 'correlation', 'e2e'] as const;
+const SECTIONS = ['ingest', 'jq', 'pandas', 'memory', 'correlation', 'live', 'e2e'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -152,6 +155,31 @@ async function correlationSection(): Promise<void> {
   results['correlation'] = { bySeries, byWindow, k1, k2 };
 }
 
+async function liveSection(): Promise<void> {
+  print('## Live ticks (a 1 h window sliding 15 s per tick, re-analysed)');
+  print();
+  const ticks = quick ? 10 : 20;
+  const rows: (string | number)[][] = [];
+  const out: Record<string, unknown>[] = [];
+  for (const [series, logs] of quick ? [[125, 25_000]] : [[125, 25_000], [500, 100_000]]) {
+    const run = async (mode: string) => {
+      const m = await measure(process.execPath, ['--max-old-space-size=8192', path.join(HERE, 'live-tick-child.js'), String(series), String(logs), String(ticks), mode]);
+      return lastJson<{ medianMs: number; firstMs: number; stats: CacheStats }>(m, `live ticks ${mode}`);
+    };
+    const fresh = await run('fresh');
+    const cached = await run('cached');
+    const s = cached.stats;
+    const share = (a: number, b: number) => `${fixed((100 * b) / Math.max(1, a + b), 0)} %`;
+    rows.push([`${series} series, ${si(logs)} records/h`, fixed(fresh.medianMs, 0), fixed(cached.medianMs, 0), share(s.records.classified, s.records.reused), share(s.series.detected, s.series.reused)]);
+    out.push({ series, logs, fresh, cached });
+  }
+  print(renderTable(['signals', 'from scratch, median ms', 'with the session cache, median ms', 'records looked up', 'series episodes looked up'], rows));
+  print();
+  print('Each series gains a point per tick, so its episodes are searched again; records are classified once. What spans all facts (clock, bursts, mechanisms) is redone every tick.');
+  print();
+  results['live'] = out;
+}
+
 async function e2eSection(): Promise<void> {
   print('## End to end (`rootline analyze` on the development bundles, Node start-up included)');
   print();
@@ -181,5 +209,6 @@ if (!skip.has('ingest') || !skip.has('memory')) input = await ensureAuditLog(pat
 if (input && !skip.has('ingest')) await ingestSection(input);
 if (input && !skip.has('memory')) await memorySection(input);
 if (!skip.has('correlation')) await correlationSection();
+if (!skip.has('live')) await liveSection();
 if (!skip.has('e2e')) await e2eSection();
 if (flags.json) writeFileSync(flags.json, JSON.stringify({ machine, ...results }, null, 2));

@@ -1,0 +1,43 @@
+/**
+ * A live session's analyses, timed: node live-tick-child.js SERIES LOGS_PER_HOUR TICKS MODE. The
+ * window (1 h) slides 15 s per tick over synthetic signals (synth-signals.ts) the way a live
+ * store hands them over: the same record objects while they stay in the window, each series a new
+ * object (it gained a point and lost one). MODE `fresh` analyses each tick from scratch, `cached`
+ * keeps one AnalysisCache as a session does. Prints {medianMs, firstMs, stats}; the median is of
+ * the ticks after the first five (warm JIT).
+ */
+import { performance } from 'node:perf_hooks';
+import { AnalysisCache, analyzeSignals } from '../correlators/report/index.js';
+import type { Series } from '../correlators/signals/index.js';
+import { buildSyntheticSignals } from './synth-signals.js';
+
+const [series, logsPerHour, ticks] = process.argv.slice(2, 5).map(Number);
+const mode = process.argv[5];
+if (!series || !logsPerHour || !ticks || (mode !== 'fresh' && mode !== 'cached')) throw new Error('usage: live-tick-child SERIES LOGS_PER_HOUR TICKS fresh|cached');
+const WINDOW_MS = 60 * 60_000;
+const CONTEXT_MS = 10 * 60_000;
+const STEP_MS = 15_000;
+const minutes = 60 + 10 + Math.ceil((ticks * STEP_MS) / 60_000);
+const full = buildSyntheticSignals({ series, minutes, logs: Math.round((logsPerHour * minutes) / 60) });
+
+function trim(s: Series, fromMs: number, toMs: number): Series {
+  let lo = 0;
+  while (lo < s.t.length && s.t[lo]! < fromMs) lo++;
+  let hi = lo;
+  while (hi < s.t.length && s.t[hi]! <= toMs) hi++;
+  return { ...s, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) };
+}
+
+const cache = new AnalysisCache();
+const times: number[] = [];
+for (let k = 0; k < ticks; k++) {
+  const toMs = full.window.fromMs + CONTEXT_MS + WINDOW_MS + k * STEP_MS;
+  const fromMs = toMs - WINDOW_MS;
+  const logs = full.logs.filter((r) => r.atMs >= fromMs - CONTEXT_MS && r.atMs <= toMs);
+  const signals = { ...full, window: { fromMs, toMs }, logs, series: full.series.map((s) => trim(s, fromMs - CONTEXT_MS, toMs)) };
+  const started = performance.now();
+  analyzeSignals(signals, mode === 'cached' ? { nowMs: toMs, cache } : { nowMs: toMs });
+  times.push(performance.now() - started);
+}
+const warm = times.slice(Math.min(5, times.length - 1)).sort((a, b) => a - b);
+process.stdout.write(`${JSON.stringify({ medianMs: warm[Math.floor(warm.length / 2)], firstMs: times[0], stats: cache.stats() })}\n`);
