@@ -16,7 +16,8 @@ import { parseDurationMs } from './sources/config.js';
 import { SERVER_SOURCE_KIND } from './sources/sources-file.js';
 import type { SignalSource } from './sources/types.js';
 import { readBundleManifest, runAnalysis, type AnalysisRunner, type PipelineProgress } from './pipeline.js';
-import { formatBytes, formatCount, formatDuration, formatPercent, loadTemplates, renderPostmortemHtml, renderPostmortemMarkdown } from './render/index.js';
+// format.js only: the postmortem renderers (handlebars) load when a postmortem is asked for
+import { formatBytes, formatCount, formatDuration, formatPercent } from './render/format.js';
 
 export const USAGE = `Usage:
   rootline analyze --input DIR [--from ISO --to ISO] [--format json|md|html] [--out FILE] [--tz ZONE] [--template DIR]
@@ -231,7 +232,8 @@ async function runAnalyze(rawFlags: Flags, io: CliIo, term: Terminal, deps: CliD
   if (flags.template !== undefined) await assertFolder('--template', flags.template);
   const target = await resolveAnalyzeTarget(flags);
   // Templates first: a broken user template fails before minutes of reading.
-  const templates = flags.format === 'json' ? undefined : loadTemplates({ baseDir: TEMPLATES_DIR, userDir: flags.template });
+  const render = flags.format === 'json' ? undefined : await import('./render/index.js');
+  const templates = render?.loadTemplates({ baseDir: TEMPLATES_DIR, userDir: flags.template });
 
   const report = await deps.runAnalysis({
     input: target.input,
@@ -247,8 +249,8 @@ async function runAnalyze(rawFlags: Flags, io: CliIo, term: Terminal, deps: CliD
     flags.format === 'json'
       ? `${JSON.stringify(report)}\n`
       : flags.format === 'md'
-        ? renderPostmortemMarkdown(report, templates!)
-        : renderPostmortemHtml(report, templates!);
+        ? render!.renderPostmortemMarkdown(report, templates!)
+        : render!.renderPostmortemHtml(report, templates!);
   if (flags.out !== undefined) {
     await writeFile(flags.out, output, 'utf8');
     term.line(`rootline: wrote ${flags.out}`);

@@ -67,7 +67,7 @@ export async function runAnalysis(options: RunAnalysisOptions, deps: PipelineDep
     bytes: sum(signals.sources.map((s) => s.bytes)),
   });
   try {
-    return deps.analyzeSignals(signals, { nowMs: deps.nowMs(), ingestMs });
+    return deps.analyzeSignals(signals, { nowMs: deps.nowMs(), ingestMs, elapsedMs: deps.nowMs });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(`The analysis of ${options.input} failed: ${message}`, { cause: err });

@@ -17,9 +17,9 @@ const signals = (): SignalSet => ({
   sources: [{ sourceId: 'logs/a.log', format: 'klog', status: 'ok', lines: 10, records: 9, badLines: 1, badSamples: [], bytes: 1000 }],
 });
 
-function fakeDeps(overrides: Partial<PipelineDeps> = {}): PipelineDeps & { analyzed: { nowMs: number; ingestMs?: number }[] } {
+function fakeDeps(overrides: Partial<PipelineDeps> = {}): PipelineDeps & { analyzed: { nowMs: number; ingestMs?: number; timesAnalysis: boolean }[] } {
   let clock = 1_000;
-  const analyzed: { nowMs: number; ingestMs?: number }[] = [];
+  const analyzed: { nowMs: number; ingestMs?: number; timesAnalysis: boolean }[] = [];
   return {
     analyzed,
     nowMs: () => (clock += 250),
@@ -28,7 +28,8 @@ function fakeDeps(overrides: Partial<PipelineDeps> = {}): PipelineDeps & { analy
       return signals();
     },
     analyzeSignals: (_s, options) => {
-      analyzed.push(options);
+      // the analysis times itself with the pipeline's clock (stats.analyseMs)
+      analyzed.push({ nowMs: options.nowMs, ...(options.ingestMs !== undefined ? { ingestMs: options.ingestMs } : {}), timesAnalysis: options.elapsedMs !== undefined });
       return readSampleReport();
     },
     ...overrides,
@@ -41,7 +42,7 @@ test('runAnalysis reads, then analyses with the clock and the measured ingest ti
   const report = await runAnalysis({ input: EXAMPLE_DIR, window, onProgress: (p) => progress.push(p) }, deps);
   assert.equal(report.title, 'etcd disk latency on cp-2');
   // clock: start 1250, progress 1500, after reading 1750 (ingest 500), analysis 2000
-  assert.deepEqual(deps.analyzed, [{ nowMs: 2000, ingestMs: 500 }]);
+  assert.deepEqual(deps.analyzed, [{ nowMs: 2000, ingestMs: 500, timesAnalysis: true }]);
   assert.deepEqual(progress.map((p) => p.stage), ['ingest', 'analyse']);
   assert.deepEqual(progress[1], { stage: 'analyse', elapsedMs: 500, files: 1, lines: 10, badLines: 1, bytes: 1000 });
 });
