@@ -140,8 +140,10 @@ const MIN_AUDIT_REQUESTS = 8;
  * 5xx and 429 shares, p99 latency (the max of the fine buckets' p99, a safe upper bound) and LIST rate.
  */
 export function deriveAuditSeries(agg: AuditAggregate, binMs: number): Series[] {
-  const per = Math.max(1, Math.round(binMs / agg.stepMs));
-  const n = Math.ceil(agg.total.length / per);
+  // bins sit on multiples of binMs since the epoch, not on the aggregate's first second: an
+  // aggregate trimmed by a sliding window keeps its bins (and a live sparkline its points)
+  const step = agg.stepMs;
+  const binOf = (i: number) => Math.floor((agg.fromMs + i * step) / binMs);
   const t: number[] = [];
   const r5: number[] = [];
   const r429: number[] = [];
@@ -149,9 +151,12 @@ export function deriveAuditSeries(agg: AuditAggregate, binMs: number): Series[] 
   const lists: number[] = [];
   const codes = Object.entries(agg.byCode);
   const list = agg.byVerb['list'] ?? [];
-  for (let b = 0; b < n; b++) {
+  for (let start = 0; start < agg.total.length; ) {
+    const bin = binOf(start);
+    let end = start;
+    while (end < agg.total.length && binOf(end) === bin) end++;
     let total = 0, e5 = 0, e429 = 0, l = 0, lat = NaN;
-    for (let i = b * per; i < Math.min(agg.total.length, (b + 1) * per); i++) {
+    for (let i = start; i < end; i++) {
       total += agg.total[i] ?? 0;
       for (const [code, arr] of codes) {
         const c = arr[i] ?? 0;
@@ -162,12 +167,14 @@ export function deriveAuditSeries(agg: AuditAggregate, binMs: number): Series[] 
       const q = agg.latencyP99Ms[i];
       if (q !== undefined && Number.isFinite(q)) lat = Number.isFinite(lat) ? Math.max(lat, q) : q;
     }
-    t.push(agg.fromMs + (b + 1) * per * agg.stepMs);
+    t.push((bin + 1) * binMs);
     const enough = total >= MIN_AUDIT_REQUESTS;
     r5.push(enough ? e5 / total : NaN);
     r429.push(enough ? e429 / total : NaN);
     p99.push(enough ? lat / 1000 : NaN);
-    lists.push(l / ((per * agg.stepMs) / 1000));
+    // a bin cut by the aggregate's start or end covers only its own seconds
+    lists.push(l / (((end - start) * step) / 1000));
+    start = end;
   }
   const base = { sourceId: agg.sourceId, component: 'kube-apiserver' as const, labels: {}, ...(agg.host ? { host: agg.host } : {}) };
   return [

@@ -39,6 +39,8 @@ export interface SeriesAppend {
   keep: number;
   t: number[];
   v: (number | null)[];
+  /** The threshold line moved (it follows the window's baseline): the series is the same. */
+  threshold?: number;
 }
 
 /** Sparklines changed since the last analysis: what to append to each, what to replace or remove. */
@@ -117,8 +119,8 @@ export function detectNewSymptoms(prev: readonly TimelineEntry[], next: readonly
 }
 
 /** Everything but the points: a change here sends the series whole. */
-function sameSettings(a: SparkSeries, b: SparkSeries): boolean {
-  return a.metric === b.metric && a.label === b.label && a.host === b.host && a.component === b.component && a.unit === b.unit && a.threshold === b.threshold && a.origin === b.origin;
+function sameSettings(a: SparkSeries, b: SparkSeries, thresholdMoved: boolean): boolean {
+  return a.metric === b.metric && a.label === b.label && a.host === b.host && a.component === b.component && a.unit === b.unit && (thresholdMoved || a.threshold === b.threshold) && a.origin === b.origin;
 }
 
 /** Index of `t` in the sorted `ts`, or -1. */
@@ -145,16 +147,17 @@ export function diffSeries(prev: readonly SparkSeries[], next: readonly SparkSer
   for (const n of next) {
     const p = before.get(n.id);
     const drop = p && n.t.length > 0 ? indexOfTime(p.t, n.t[0]!) : -1;
-    if (!p || drop < 0 || !sameSettings(p, n)) {
+    const thresholdMoved = p !== undefined && p.threshold !== undefined && n.threshold !== undefined && p.threshold !== n.threshold;
+    if (!p || drop < 0 || !sameSettings(p, n, thresholdMoved)) {
       replaced.push(n);
       continue;
     }
     let keep = 0;
     while (drop + keep < p.t.length && keep < n.t.length && p.t[drop + keep] === n.t[keep] && p.v[drop + keep] === n.v[keep]) keep++;
-    if (drop === 0 && keep === p.t.length && keep === n.t.length) continue;
+    if (drop === 0 && keep === p.t.length && keep === n.t.length && !thresholdMoved) continue;
     // Only the first point agrees: the series is new in all but name.
     if (keep <= 1 && n.t.length > 2) replaced.push(n);
-    else appended.push({ id: n.id, drop, keep, t: n.t.slice(keep), v: n.v.slice(keep) });
+    else appended.push({ id: n.id, drop, keep, t: n.t.slice(keep), v: n.v.slice(keep), ...(thresholdMoved ? { threshold: n.threshold! } : {}) });
   }
   const nextIds = new Set(next.map((s) => s.id));
   const removed = prev.map((s) => s.id).filter((id) => !nextIds.has(id));
@@ -172,7 +175,7 @@ export function applySeriesDelta(prev: readonly SparkSeries[], data: SeriesEvent
   for (const a of data.appended) {
     const p = byId.get(a.id);
     if (!p) continue;
-    byId.set(a.id, { ...p, t: p.t.slice(a.drop, a.drop + a.keep).concat(a.t), v: p.v.slice(a.drop, a.drop + a.keep).concat(a.v) });
+    byId.set(a.id, { ...p, ...(a.threshold !== undefined ? { threshold: a.threshold } : {}), t: p.t.slice(a.drop, a.drop + a.keep).concat(a.t), v: p.v.slice(a.drop, a.drop + a.keep).concat(a.v) });
   }
   const order = data.order ?? prev.map((s) => s.id).filter((id) => byId.has(id));
   return order.map((id) => byId.get(id)).filter((s): s is SparkSeries => s !== undefined);

@@ -7,7 +7,7 @@
 
   // A `series` event: all the sparklines (the session's first), or what changed since the last one
   // (server/live/diff-report.ts diffSeries): points appended after those that left the window,
-  // whole series replaced, ids removed, the order when it changed.
+  // a moved threshold line, whole series replaced, ids removed, the order when it changed.
   function applySeriesDelta(prev, d) {
     if (d.series) return d.series;
     var byId = new Map(prev.map(function (s) { return [s.id, s]; }));
@@ -19,6 +19,7 @@
       var copy = Object.assign({}, p);
       copy.t = p.t.slice(a.drop, a.drop + a.keep).concat(a.t);
       copy.v = p.v.slice(a.drop, a.drop + a.keep).concat(a.v);
+      if (a.threshold !== undefined) copy.threshold = a.threshold;
       byId.set(a.id, copy);
     });
     var order = d.order || prev.map(function (s) { return s.id; }).filter(function (id) { return byId.has(id); });

@@ -52,6 +52,18 @@ test('diffSeries: appends after the slide, replaces what changed before, removes
     },
     { name: 'an earlier point changed (clocks re-aligned)', prev: [a], next: [series('a', range(500, 10_500))], check: (d) => assert.equal(d?.replaced.length, 1) },
     { name: 'a new threshold', prev: [a], next: [series('a', a.t, a.v, { threshold: 0.5 })], check: (d) => assert.deepEqual(d?.replaced.map((s) => s.id), ['a']) },
+    {
+      name: 'the threshold line moved with the baseline, one more point',
+      prev: [series('a', a.t, a.v, { threshold: 0.5 })],
+      next: [series('a', range(0, 11_000), undefined, { threshold: 0.6 })],
+      check: (d) => assert.deepEqual([d?.replaced, d?.appended], [[], [{ id: 'a', drop: 0, keep: 10, t: [10_000], v: [10], threshold: 0.6 }]]),
+    },
+    {
+      name: 'the threshold line moved, nothing else',
+      prev: [series('a', a.t, a.v, { threshold: 0.5 })],
+      next: [series('a', a.t, a.v, { threshold: 0.4 })],
+      check: (d) => assert.deepEqual(d?.appended, [{ id: 'a', drop: 0, keep: 10, t: [], v: [], threshold: 0.4 }]),
+    },
     { name: 'one added in front', prev: [a], next: [b, a], check: (d) => assert.deepEqual([d?.replaced.map((s) => s.id), d?.order], [['b'], ['b', 'a']]) },
     { name: 'one removed', prev: [a, b], next: [b], check: (d) => assert.deepEqual([d?.removed, d?.order], [['a'], ['b']]) },
     { name: 'reordered', prev: [a, b], next: [b, a], check: (d) => assert.deepEqual([d?.replaced, d?.appended, d?.order], [[], [], ['b', 'a']]) },
