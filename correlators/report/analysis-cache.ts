@@ -11,7 +11,7 @@
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
 import { auditFact, deriveAuditSeries, deriveSeries, EpisodeMemo, type FactRecord } from '../anomaly/index.js';
-import { classifyLog, type AuditAggregate, type AuditSample, type Fact, type LogRecord, type Series } from '../signals/index.js';
+import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, type Series } from '../signals/index.js';
 
 /** Metrics `deriveSeries` reads: only a change among these makes its output change. */
 const DERIVE_INPUTS = new Set(['apiserver_requests_per_s', 'coredns_responses_per_s', 'etcd_quota_bytes', 'etcd_db_size_bytes', 'node_timex_offset_s', 'scheduler_pending_pods']);
@@ -33,7 +33,7 @@ interface Clip {
 
 export class AnalysisCache {
   readonly episodes = new EpisodeMemo();
-  readonly #facts = new WeakMap<LogRecord, Fact | null>();
+  readonly #facts = new WeakMap<LogRecord, FactRecord | null>();
   readonly #audit = new WeakMap<AuditSample, FactRecord | null>();
   readonly #auditSeries = new WeakMap<AuditAggregate, { binMs: number; out: Series[] }>();
   readonly #sorted = new WeakMap<Series, boolean>();
@@ -62,11 +62,12 @@ export class AnalysisCache {
     };
   }
 
-  /** The fact a log record states (classifyLog), once per record. */
-  factOf(r: LogRecord): Fact | undefined {
+  /** The fact a log record states (classifyLog) with the record, at its own time; once per record. */
+  factOf(r: LogRecord): FactRecord | undefined {
     if (!this.keepRecords) {
       this.#stats.classified++;
-      return classifyLog(r);
+      const fact = classifyLog(r);
+      return fact ? { fact, record: r, atMs: r.atMs } : undefined;
     }
     const known = this.#facts.get(r);
     if (known !== undefined) {
@@ -75,8 +76,9 @@ export class AnalysisCache {
     }
     this.#stats.classified++;
     const fact = classifyLog(r);
-    this.#facts.set(r, fact ?? null);
-    return fact;
+    const fr = fact ? { fact, record: r, atMs: r.atMs } : null;
+    this.#facts.set(r, fr);
+    return fr ?? undefined;
   }
 
   /** The fact a kept audit request states, with the record it is shown as; once per sample. */

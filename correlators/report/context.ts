@@ -210,8 +210,8 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const memo = cache.episodes;
   const raw: FactRecord[] = [];
   for (const r of signals.logs) {
-    const fact = cache.factOf(r);
-    if (fact) raw.push({ fact, record: r, atMs: r.atMs });
+    const fr = cache.factOf(r);
+    if (fr) raw.push(fr);
   }
   for (const agg of signals.audit) {
     const toRecord = (s: AuditSample) => auditRecord(agg.sourceId, s);
