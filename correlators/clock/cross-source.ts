@@ -11,6 +11,8 @@
  *
  * Each estimate is an edge `offset(b -> a)`: add it to b's times to put them on a's clock.
  */
+import { firstIndex } from '../search.js';
+
 export interface TimedFact {
   sourceId: string;
   /** Fact kind and host: only equal groups are compared. */
@@ -137,7 +139,7 @@ function modeOf(votes: { d: number; w: number; a: number; b: number; g: number }
     let s = 0;
     const as = new Set<number>();
     const bs = new Set<number>();
-    for (let i = firstAtLeast(votes, center - kernel); i < n && votes[i]!.d <= center + kernel; i++) {
+    for (let i = firstIndex(n, (k) => votes[k]!.d >= center - kernel); i < n && votes[i]!.d <= center + kernel; i++) {
       const v = votes[i]!;
       s += v.w;
       as.add(v.a);
@@ -172,17 +174,6 @@ function modeOf(votes: { d: number; w: number; a: number; b: number; g: number }
   return { d: center, support, groups: new Set(inWin.map((v) => v.g)).size };
 }
 
-/** Index of the first vote with d >= x (votes sorted by d). */
-function firstAtLeast(votes: readonly { d: number }[], x: number): number {
-  let lo = 0;
-  let hi = votes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (votes[mid]!.d < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Two series of one quantity: the lag (added to b) with the best Pearson correlation. */
 export function seriesLagEdge(a: { sourceId: string; t: number[]; v: number[] }, b: { sourceId: string; t: number[]; v: number[] }, label: string): OffsetEdge | undefined {

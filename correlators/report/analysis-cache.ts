@@ -10,6 +10,7 @@
  *
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
+import { firstIndex } from '../search.js';
 import { auditFact, deriveAuditSeries, deriveSeries, EpisodeMemo, type FactRecord } from '../anomaly/index.js';
 import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, type Series } from '../signals/index.js';
 
@@ -39,7 +40,9 @@ export class AnalysisCache {
   readonly #sorted = new WeakMap<Series, boolean>();
   readonly #clips = new WeakMap<Series, Clip>();
   #derived: { inputs: Series[]; out: Series[] } | undefined;
-  readonly #stats = { analyses: 0, classified: 0, reused: 0, auditClassified: 0, auditReused: 0 };
+  #analyses = 0;
+  readonly #records = { classified: 0, reused: 0 };
+  readonly #auditSamples = { classified: 0, reused: 0 };
 
   /**
    * `keepRecords`: remember each record's and audit sample's fact for later analyses. A single
@@ -49,55 +52,44 @@ export class AnalysisCache {
 
   /** Called once per analysis. */
   begin(): void {
-    this.#stats.analyses++;
+    this.#analyses++;
   }
 
   stats(): CacheStats {
-    const s = this.#stats;
     return {
-      analyses: s.analyses,
-      records: { classified: s.classified, reused: s.reused },
-      auditSamples: { classified: s.auditClassified, reused: s.auditReused },
+      analyses: this.#analyses,
+      records: { ...this.#records },
+      auditSamples: { ...this.#auditSamples },
       series: { detected: this.episodes.misses, reused: this.episodes.hits },
     };
   }
 
   /** The fact a log record states (classifyLog) with the record, at its own time; once per record. */
   factOf(r: LogRecord): FactRecord | undefined {
-    if (!this.keepRecords) {
-      this.#stats.classified++;
+    return this.#remember(this.#facts, r, this.#records, () => {
       const fact = classifyLog(r);
       return fact ? { fact, record: r, atMs: r.atMs } : undefined;
-    }
-    const known = this.#facts.get(r);
-    if (known !== undefined) {
-      this.#stats.reused++;
-      return known ?? undefined;
-    }
-    this.#stats.classified++;
-    const fact = classifyLog(r);
-    const fr = fact ? { fact, record: r, atMs: r.atMs } : null;
-    this.#facts.set(r, fr);
-    return fr ?? undefined;
+    });
   }
 
   /** The fact a kept audit request states, with the record it is shown as; once per sample. */
   auditFactOf(s: AuditSample, toRecord: (s: AuditSample) => LogRecord): FactRecord | undefined {
-    if (!this.keepRecords) {
-      this.#stats.auditClassified++;
+    return this.#remember(this.#audit, s, this.#auditSamples, () => {
       const fact = auditFact(s);
       return fact ? { fact, record: toRecord(s), atMs: s.atMs } : undefined;
+    });
+  }
+
+  #remember<K extends object>(known: WeakMap<K, FactRecord | null>, key: K, count: { classified: number; reused: number }, make: () => FactRecord | undefined): FactRecord | undefined {
+    const hit = this.keepRecords ? known.get(key) : undefined;
+    if (hit !== undefined) {
+      count.reused++;
+      return hit ?? undefined;
     }
-    const known = this.#audit.get(s);
-    if (known !== undefined) {
-      this.#stats.auditReused++;
-      return known ?? undefined;
-    }
-    this.#stats.auditClassified++;
-    const fact = auditFact(s);
-    const fr = fact ? { fact, record: toRecord(s), atMs: s.atMs } : null;
-    this.#audit.set(s, fr);
-    return fr ?? undefined;
+    count.classified++;
+    const fr = make();
+    if (this.keepRecords) known.set(key, fr ?? null);
+    return fr;
   }
 
   /** deriveAuditSeries, once per aggregate object. */
@@ -136,8 +128,8 @@ export class AnalysisCache {
       for (let i = 0; i < t.length; i++) if (t[i]! + offsetMs >= fromMs && t[i]! + offsetMs <= toMs) keep.push(i);
       return { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
     }
-    const lo = firstIndex(t, (x) => x + offsetMs >= fromMs);
-    const hi = firstIndex(t, (x) => x + offsetMs > toMs);
+    const lo = firstIndex(t.length, (i) => t[i]! + offsetMs >= fromMs);
+    const hi = firstIndex(t.length, (i) => t[i]! + offsetMs > toMs);
     if (lo === 0 && hi >= t.length) return s;
     const last = this.#clips.get(s);
     if (last && last.offsetMs === offsetMs && last.lo === lo && last.hi === hi) return last.out;
@@ -145,16 +137,4 @@ export class AnalysisCache {
     this.#clips.set(s, { offsetMs, lo, hi, out });
     return out;
   }
-}
-
-/** First index of ascending `t` whose value passes `ok` (ok is monotone), t.length when none does. */
-function firstIndex(t: readonly number[], ok: (x: number) => boolean): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ok(t[mid]!)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

@@ -5,6 +5,7 @@
  * sparklines when they changed. Pure: the session logs and broadcasts what this returns.
  */
 import type { Report, SparkSeries, TimelineEntry } from '../../correlators/report/index.js';
+import { lowerBound } from './merge-signals.js';
 
 /** The report without its big or per-tick parts: what the banner and the alternatives show. */
 export type AnalysisHead = Omit<Report, 'timeline' | 'series' | 'sources' | 'stats' | 'window'>;
@@ -125,14 +126,8 @@ function sameSettings(a: SparkSeries, b: SparkSeries, thresholdMoved: boolean): 
 
 /** Index of `t` in the sorted `ts`, or -1. */
 function indexOfTime(ts: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < ts.length && ts[lo] === t ? lo : -1;
+  const i = lowerBound(ts, t);
+  return i < ts.length && ts[i] === t ? i : -1;
 }
 
 /**

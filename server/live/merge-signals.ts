@@ -3,6 +3,7 @@
  * aggregates of a file's successive generations (or a polled server's successive ranges) become
  * one series / one aggregate per identity, and what falls out of the window is cut off.
  */
+import { firstIndex } from '../../correlators/search.js';
 import type { AuditAggregate, AuditSample, Series, SourceReport } from '../../correlators/signals/index.js';
 
 /** Samples kept per merged aggregate (the newest), as the file source's cap. */
@@ -49,14 +50,7 @@ export function trimSeries(s: Series, fromMs: number): Series | undefined {
 
 /** First index whose value is >= x in an ascending array. */
 export function lowerBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstIndex(a.length, (i) => a[i]! >= x);
 }
 
 /**

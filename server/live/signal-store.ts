@@ -6,6 +6,7 @@
  * `snapshot` assembles one SignalSet for the correlators.
  */
 import type { AnalysisWindow, AuditAggregate, LogRecord, Series, SignalSet, SourceReport } from '../../correlators/signals/index.js';
+import { firstIndex } from '../../correlators/search.js';
 import { combineSourceReports, trimAudit, trimSeries } from './merge-signals.js';
 
 export const DEFAULT_MAX_RECORDS = 200_000;
@@ -127,14 +128,7 @@ export function compareRecords(a: LogRecord, b: LogRecord): number {
 }
 
 function firstAtOrAfter(logs: readonly LogRecord[], ms: number): number {
-  let lo = 0;
-  let hi = logs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (logs[mid]!.atMs < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstIndex(logs.length, (i) => logs[i]!.atMs >= ms);
 }
 
 function mergeSorted(a: readonly LogRecord[], b: readonly LogRecord[]): LogRecord[] {
