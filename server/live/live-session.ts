@@ -4,9 +4,12 @@
  * them when something changed, and turns the difference from the last analysis into events that
  * are logged (for `Last-Event-ID` replay) and pushed to every subscriber.
  *
- * Ingest is incremental (offsets, generations of parsers, a store trimmed as the window slides);
- * detection is not: the correlators are pure functions over the window's signals and run again
- * on all of them, which on a 30-minute bundle takes well under a second.
+ * Ingest is incremental (offsets, generations of parsers, a store trimmed as the window slides).
+ * The correlators are pure functions over the window's signals; the session's AnalysisCache lets
+ * them look up what they worked out for the same records and series objects on earlier ticks
+ * (facts, derived and clipped series, episodes), and work out again only what spans them all
+ * (clock offsets, bursts, mechanisms, ranking). On the 30-minute example a tick's analysis takes
+ * 13-22 ms.
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
