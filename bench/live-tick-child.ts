@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AnalysisCache, analyzeSignals } from '../correlators/report/index.js';
+import { firstIndex } from '../correlators/search.js';
 import type { Series } from '../correlators/signals/index.js';
 import { buildSyntheticSignals } from './synth-signals.js';
 
@@ -21,10 +22,8 @@ const minutes = 60 + 10 + Math.ceil((ticks * STEP_MS) / 60_000);
 const full = buildSyntheticSignals({ series, minutes, logs: Math.round((logsPerHour * minutes) / 60) });
 
 function trim(s: Series, fromMs: number, toMs: number): Series {
-  let lo = 0;
-  while (lo < s.t.length && s.t[lo]! < fromMs) lo++;
-  let hi = lo;
-  while (hi < s.t.length && s.t[hi]! <= toMs) hi++;
+  const lo = firstIndex(s.t.length, (i) => s.t[i]! >= fromMs);
+  const hi = firstIndex(s.t.length, (i) => s.t[i]! > toMs);
   return { ...s, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) };
 }
 

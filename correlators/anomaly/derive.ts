@@ -106,8 +106,11 @@ function codeShareAligned(group: Series[], pick: (code: string) => boolean): { t
   return { t, v };
 }
 
-export function deriveSeries(series: Series[]): Series[] {
-  const by = (m: string) => series.filter((s) => s.metric === m);
+/** The metrics deriveSeries reads (typed: it cannot read one not listed here): nothing else changes its output. */
+export const DERIVE_INPUTS = ['apiserver_requests_per_s', 'coredns_responses_per_s', 'etcd_quota_bytes', 'etcd_db_size_bytes', 'node_timex_offset_s', 'scheduler_pending_pods'] as const;
+
+export function deriveSeries(series: readonly Series[]): Series[] {
+  const by = (m: (typeof DERIVE_INPUTS)[number]) => series.filter((s) => s.metric === m);
   const out: Series[] = [];
   out.push(...codeShare(by('apiserver_requests_per_s'), 'apiserver_5xx_ratio', (c) => c.startsWith('5'), 'sum(rate(apiserver_request_total{code=~"5.."}[1m])) / sum(rate(apiserver_request_total[1m]))'));
   out.push(...codeShare(by('apiserver_requests_per_s'), 'apiserver_429_ratio', (c) => c === '429', 'sum(rate(apiserver_request_total{code="429"}[1m])) / sum(rate(apiserver_request_total[1m]))'));

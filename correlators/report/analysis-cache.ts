@@ -11,11 +11,10 @@
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
 import { firstIndex } from '../search.js';
-import { auditFact, deriveAuditSeries, deriveSeries, EpisodeMemo, type FactRecord } from '../anomaly/index.js';
+import { auditFact, deriveAuditSeries, deriveSeries, DERIVE_INPUTS, EpisodeMemo, type FactRecord } from '../anomaly/index.js';
 import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, type Series } from '../signals/index.js';
 
-/** Metrics `deriveSeries` reads: only a change among these makes its output change. */
-const DERIVE_INPUTS = new Set(['apiserver_requests_per_s', 'coredns_responses_per_s', 'etcd_quota_bytes', 'etcd_db_size_bytes', 'node_timex_offset_s', 'scheduler_pending_pods']);
+const DERIVED_FROM = new Set<string>(DERIVE_INPUTS);
 
 /** Counts of work done and reused, for the live status and the benchmarks. */
 export interface CacheStats {
@@ -25,11 +24,10 @@ export interface CacheStats {
   series: { detected: number; reused: number };
 }
 
-interface Clip {
-  offsetMs: number;
-  lo: number;
-  hi: number;
-  out: Series;
+/** What is known of one series object: whether its times ascend, and its last clip to a window. */
+interface SeriesEntry {
+  sorted: boolean;
+  clip?: { offsetMs: number; lo: number; hi: number; out: Series };
 }
 
 export class AnalysisCache {
@@ -37,8 +35,7 @@ export class AnalysisCache {
   readonly #facts = new WeakMap<LogRecord, FactRecord | null>();
   readonly #audit = new WeakMap<AuditSample, FactRecord | null>();
   readonly #auditSeries = new WeakMap<AuditAggregate, { binMs: number; out: Series[] }>();
-  readonly #sorted = new WeakMap<Series, boolean>();
-  readonly #clips = new WeakMap<Series, Clip>();
+  readonly #series = new WeakMap<Series, SeriesEntry>();
   #derived: { inputs: Series[]; out: Series[] } | undefined;
   #analyses = 0;
   readonly #records = { classified: 0, reused: 0 };
@@ -103,7 +100,7 @@ export class AnalysisCache {
 
   /** deriveSeries, again only when one of the series it reads changed. */
   derivedSeries(series: readonly Series[]): Series[] {
-    const inputs = series.filter((s) => DERIVE_INPUTS.has(s.metric));
+    const inputs = series.filter((s) => DERIVED_FROM.has(s.metric));
     const last = this.#derived;
     if (last && last.inputs.length === inputs.length && last.inputs.every((s, i) => s === inputs[i])) return last.out;
     const out = deriveSeries(inputs);
@@ -117,13 +114,13 @@ export class AnalysisCache {
    */
   clip(s: Series, offsetMs: number, fromMs: number, toMs: number): Series {
     const t = s.t;
-    let sorted = this.#sorted.get(s);
-    if (sorted === undefined) {
-      sorted = true;
+    let e = this.#series.get(s);
+    if (!e) {
+      let sorted = true;
       for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! <= t[i]!;
-      this.#sorted.set(s, sorted);
+      this.#series.set(s, (e = { sorted }));
     }
-    if (!sorted) {
+    if (!e.sorted) {
       const keep: number[] = [];
       for (let i = 0; i < t.length; i++) if (t[i]! + offsetMs >= fromMs && t[i]! + offsetMs <= toMs) keep.push(i);
       return { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
@@ -131,10 +128,10 @@ export class AnalysisCache {
     const lo = firstIndex(t.length, (i) => t[i]! + offsetMs >= fromMs);
     const hi = firstIndex(t.length, (i) => t[i]! + offsetMs > toMs);
     if (lo === 0 && hi >= t.length) return s;
-    const last = this.#clips.get(s);
+    const last = e.clip;
     if (last && last.offsetMs === offsetMs && last.lo === lo && last.hi === hi) return last.out;
     const out = { ...s, t: t.slice(lo, hi), v: s.v.slice(lo, hi) };
-    this.#clips.set(s, { offsetMs, lo, hi, out });
+    e.clip = { offsetMs, lo, hi, out };
     return out;
   }
 }

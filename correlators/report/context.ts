@@ -35,7 +35,7 @@ function auditRecord(sourceId: string, s: AuditSample): LogRecord {
 }
 
 /** Join keys of happenings that several sources write at the same instant. */
-function anchorsOf(facts: FactRecord[], observations: Observation[]): AnchorFact[] {
+function anchorsOf(facts: FactRecord[]): AnchorFact[] {
   const out: AnchorFact[] = [];
   for (const { fact, record } of facts) {
     if (fact.key === 'etcd-leader-election') {
@@ -46,7 +46,6 @@ function anchorsOf(facts: FactRecord[], observations: Observation[]): AnchorFact
       if (node) out.push({ sourceId: record.sourceId, joinKey: `notready:${node}`, atMs: record.atMs });
     }
   }
-  void observations;
   return out;
 }
 
@@ -54,6 +53,8 @@ function anchorsOf(facts: FactRecord[], observations: Observation[]): AnchorFact
 const CLUSTER_WIDE = new Set(['etcd-leader-election', 'controller-lease-lost', 'apiserver-errors']);
 /** Metric episodes that mark a moment precisely enough (one scrape) to pair with log lines. */
 const METRIC_MOMENTS = new Set(['etcd-leader-election', 'node-not-ready', 'controller-lease-lost']);
+/** The series those moments are read from (a leader change counter, node Ready, lease holder). */
+const MOMENT_METRICS = new Set(['etcd_leader_changes_per_s', 'node_ready', 'leader_election_master']);
 
 /** The facts' and metric moments' times by source and group (fact kind and host), at face value. */
 function factTrains(facts: FactRecord[], metricObs: Observation[]): FactTrains {
@@ -114,7 +115,7 @@ function pickReference(signals: SignalSet): string | undefined {
   return undefined;
 }
 
-function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
+function buildTopology(signals: SignalSet): Topology {
   const etcd = new Set<string>();
   const cp = new Set<string>();
   const memberHosts: Record<string, string> = {};
@@ -182,7 +183,6 @@ function buildTopology(signals: SignalSet, facts: FactRecord[]): Topology {
   }
   const kcm = holder('kube-controller-manager');
   if (kcm) t.controllerManagerHost = kcm;
-  void facts;
   return t;
 }
 
@@ -228,13 +228,15 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   for (const r of signals.logs) ids.add(r.sourceId);
   const sourceIds = [...ids].sort();
   const allSeries = [...signals.series, ...cache.derivedSeries(signals.series), ...signals.audit.flatMap((a) => cache.auditSeries(a, AUDIT_BIN_MS))];
-  // metric moments at face value (metrics are the reference clock when present)
-  const metricMoments = detectSeriesObservations(allSeries.filter((s) => s.metric === 'etcd_leader_changes_per_s' || s.metric === 'node_ready' || s.metric === 'leader_election_master'), SERIES_RULES, () => 0, memo);
+  // every series' episodes at face value: symptom onsets and metric moments for the clock
+  const roughSeries = detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo);
+  // metric moments (metrics are the reference clock when present)
+  const metricMoments = roughSeries.filter((o) => o.metric !== undefined && MOMENT_METRICS.has(o.metric));
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
   // its threshold, the first slow fdatasync line). Only as precise as a scrape and the sources'
   // thresholds, so they count only where they show a skew larger than that.
   const groups = new FactGroups(raw);
-  const rough = [...groups.starts(), ...detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo)];
+  const rough = [...groups.starts(), ...roughSeries];
   const starts: TimedFact[] = rough.map((o) => ({
     sourceId: o.sourceId,
     group: `${o.key}|${CLUSTER_WIDE.has(o.key) ? '' : o.host ?? ''}`,
@@ -246,7 +248,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
     ...seriesEdges(signals.series),
     ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, minGroups: 2, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
   ];
-  const offsets = estimateOffsets(anchorsOf(raw, []), sourceIds, pickReference(signals), 1, edges);
+  const offsets = estimateOffsets(anchorsOf(raw), sourceIds, pickReference(signals), 1, edges);
   const offsetMap = new Map(offsets.map((o) => [o.sourceId, o.offsetMs]));
   const offsetOf = (id: string) => offsetMap.get(id) ?? 0;
   const { fromMs, toMs } = signals.window;
@@ -269,7 +271,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   return {
     window: signals.window,
     observations,
-    topology: buildTopology(signals, facts),
+    topology: buildTopology(signals),
     coverage: buildCoverage(signals),
     facts,
     offsets,

@@ -69,8 +69,9 @@ export const cpuStarvation: Mechanism = {
     }
     // A saturation that was there from the first sample to the last is this host's normal state
     // in this window, not an event: without damage that starts inside the window it explains nothing.
-    const stepMs = 30_000;
-    const steady = roots.every((o) => o.startMs <= ctx.window.fromMs + stepMs && o.endMs >= ctx.window.toMs - stepMs);
+    // (within 30 s of either edge: a couple of scrapes, and an idle ratio rated over them)
+    const edgeMs = 30_000;
+    const steady = roots.every((o) => o.startMs <= ctx.window.fromMs + edgeMs && o.endMs >= ctx.window.toMs - edgeMs);
     const eff = effectShare(ctx, ETCD_EFFECTS, onsetMs, 600_000);
     if (steady) {
       penalty *= eff.share >= 0.66 ? 0.8 : 0.5;
