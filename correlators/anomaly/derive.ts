@@ -106,6 +106,30 @@ function codeShareAligned(group: Series[], pick: (code: string) => boolean): { t
   return { t, v };
 }
 
+/** The point-wise sum of a group on one grid, by index: the same sums in the same order as the map keyed by time; undefined when the grids differ. */
+function sumAligned(group: Series[]): { t: number[]; v: number[] } | undefined {
+  if (!sameGrid(group)) return undefined;
+  const grid = group[0]!.t;
+  const sum = new Float64Array(grid.length);
+  const seen = new Uint8Array(grid.length);
+  for (const s of group) {
+    for (let i = 0; i < grid.length; i++) {
+      const v = s.v[i]!;
+      if (!Number.isFinite(v)) continue;
+      sum[i] = sum[i]! + v;
+      seen[i] = 1;
+    }
+  }
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < grid.length; i++) {
+    if (!seen[i]) continue;
+    t.push(grid[i]!);
+    v.push(sum[i]!);
+  }
+  return { t, v };
+}
+
 /** The metrics deriveSeries reads (typed: it cannot read one not listed here): nothing else changes its output. */
 export const DERIVE_INPUTS = ['apiserver_requests_per_s', 'coredns_responses_per_s', 'etcd_quota_bytes', 'etcd_db_size_bytes', 'node_timex_offset_s', 'scheduler_pending_pods'] as const;
 
@@ -120,13 +144,19 @@ export function deriveSeries(series: readonly Series[]): Series[] {
   for (const s of by('etcd_db_size_bytes')) {
     const q = quotas.get(key(s));
     if (!q) continue;
-    const qm = pointMap(q);
     const lastQ = q.v.filter(Number.isFinite).at(-1) ?? NaN;
-    out.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / (qm.get(s.t[i]!) ?? lastQ))));
+    // one scrape grid (the usual case): the quota at the same index, not through a map keyed by time
+    const quotaAt: (i: number) => number = sameGrid([s, q]) ? (i) => q.v[i]! : ((qm) => (i: number) => qm.get(s.t[i]!) ?? lastQ)(pointMap(q));
+    out.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / quotaAt(i))));
   }
   for (const s of by('node_timex_offset_s')) out.push(derived(s, 'node_timex_offset_abs_s', 'abs(node_timex_offset_seconds)', s.t.slice(), s.v.map(Math.abs)));
   // pending pods summed over queues
   for (const group of groupByHost(by('scheduler_pending_pods')).values()) {
+    const aligned = sumAligned(group);
+    if (aligned) {
+      out.push(derived(group[0]!, 'scheduler_pending_pods_total', 'sum(scheduler_pending_pods)', aligned.t, aligned.v));
+      continue;
+    }
     const sum = new Map<number, number>();
     for (const s of group) for (let i = 0; i < s.t.length; i++) if (Number.isFinite(s.v[i]!)) sum.set(s.t[i]!, (sum.get(s.t[i]!) ?? 0) + s.v[i]!);
     const t = [...sum.keys()].sort((a, b) => a - b);

@@ -67,6 +67,17 @@ export class FactTrains {
     } else g.set(group, { t: [atMs], p: precisionMs });
   }
 
+  /** `add` for many times of one source and group. */
+  addTimes(sourceId: string, group: string, times: readonly number[], precisionMs: number): void {
+    let g = this.#by.get(sourceId);
+    if (!g) this.#by.set(sourceId, (g = new Map()));
+    const e = g.get(group);
+    if (e) {
+      for (const t of times) e.t.push(t);
+      if (precisionMs > e.p) e.p = precisionMs;
+    } else g.set(group, { t: [...times], p: precisionMs });
+  }
+
   /** See {@link factTrainEdges}. */
   edges(opts: FactTrainOptions = {}): OffsetEdge[] {
     const by = this.#by;

@@ -63,6 +63,12 @@ export class AnalysisCache {
 
   /** The fact a log record states (classifyLog) with the record, at its own time; once per record. */
   factOf(r: LogRecord): FactRecord | undefined {
+    if (!this.keepRecords) {
+      // a one-shot analysis: no closure or map per record
+      this.#records.classified++;
+      const fact = classifyLog(r);
+      return fact ? { fact, record: r, atMs: r.atMs } : undefined;
+    }
     return this.#remember(this.#facts, r, this.#records, () => {
       const fact = classifyLog(r);
       return fact ? { fact, record: r, atMs: r.atMs } : undefined;

@@ -57,27 +57,14 @@ const METRIC_MOMENTS = new Set(['etcd-leader-election', 'node-not-ready', 'contr
 const MOMENT_METRICS = new Set(['etcd_leader_changes_per_s', 'node_ready', 'leader_election_master']);
 
 /** The facts' and metric moments' times by source and group (fact kind and host), at face value. */
-function factTrains(facts: FactRecord[], metricObs: Observation[]): FactTrains {
+function factTrains(groups: FactGroups, metricObs: Observation[]): FactTrains {
   const trains = new FactTrains();
-  // one group string per kind and host, not one per fact
-  const groups = new Map<string, Map<string, string>>();
-  const groupOf = (key: string, host: string): string => {
-    let byHost = groups.get(key);
-    if (!byHost) groups.set(key, (byHost = new Map()));
-    let g = byHost.get(host);
-    if (g === undefined) byHost.set(host, (g = `${key}|${host}`));
-    return g;
-  };
-  for (const f of facts) {
-    const node = f.fact.detail?.['node'];
-    const host = CLUSTER_WIDE.has(f.fact.key) ? '' : (node && (f.record.component === 'events' || f.record.component === 'kube-controller-manager') ? node : f.record.host) ?? '';
-    trains.add(f.record.sourceId, groupOf(f.fact.key, host), f.record.atMs, 0);
-  }
+  for (const e of groups.trains((key, host) => (CLUSTER_WIDE.has(key) ? '' : host))) trains.addTimes(e.sourceId, e.group, e.t, 0);
   for (const o of metricObs) {
     if (!METRIC_MOMENTS.has(o.key)) continue;
     const host = CLUSTER_WIDE.has(o.key) ? '' : o.host ?? '';
     // the episode start is already half a scrape before the first point past the threshold
-    trains.add(o.sourceId, groupOf(o.key, host), o.startMs, 7_500);
+    trains.add(o.sourceId, `${o.key}|${host}`, o.startMs, 7_500);
   }
   return trains;
 }
@@ -225,7 +212,8 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   for (const s of signals.sources) ids.add(s.sourceId);
   for (const s of signals.series) ids.add(s.sourceId);
   for (const a of signals.audit) ids.add(a.sourceId);
-  for (const r of signals.logs) ids.add(r.sourceId);
+  let lastSource: string | undefined;
+  for (const r of signals.logs) if (r.sourceId !== lastSource) ids.add((lastSource = r.sourceId));
   const sourceIds = [...ids].sort();
   const allSeries = [...signals.series, ...cache.derivedSeries(signals.series), ...signals.audit.flatMap((a) => cache.auditSeries(a, AUDIT_BIN_MS))];
   // every series' episodes at face value: symptom onsets and metric moments for the clock
@@ -244,7 +232,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
     precisionMs: o.basis === 'metric' ? 7_500 : o.basis === 'iostat' || o.basis === 'audit' ? 2_500 : 1_000,
   }));
   const edges = [
-    ...factTrains(raw, metricMoments).edges(),
+    ...factTrains(groups, metricMoments).edges(),
     ...seriesEdges(signals.series),
     ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, minGroups: 2, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
   ];
@@ -255,11 +243,10 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const facts: FactRecord[] = [];
   // indexed like raw: the fact at its corrected time, undefined when it falls outside the window
   const corrected = new Array<FactRecord | undefined>(raw.length);
-  let lastSource: string | undefined;
-  let off = 0;
+  const offsetBySource = groups.sources.map(offsetOf);
   for (let i = 0; i < raw.length; i++) {
     const f = raw[i]!;
-    if (f.record.sourceId !== lastSource) off = offsetOf((lastSource = f.record.sourceId));
+    const off = offsetBySource[groups.sourceOf(i)]!;
     const atMs = f.atMs + off;
     if (atMs < fromMs - CONTEXT_BEFORE_MS || atMs > toMs) continue;
     const c = off === 0 ? f : { ...f, atMs };

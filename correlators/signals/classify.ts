@@ -8,7 +8,12 @@ import type { LogRecord } from './types.js';
 import type { Fact } from './facts.js';
 import { parseGoDurationMs } from './go-duration.js';
 
-type Rule = { re: RegExp; fact: (r: LogRecord, m: RegExpExecArray) => Fact | undefined };
+/**
+ * A rule reads either the record (`fact`: a duration or a peer in the fields) or only the message
+ * text (`text`): the fact of a text rule is the same for every line with that text, so it is made
+ * once per text and shared (facts are never changed after they are made).
+ */
+type Rule = { re: RegExp } & ({ fact: (r: LogRecord, m: RegExpExecArray) => Fact | undefined; text?: never } | { text: (message: string, m: RegExpExecArray) => Fact | undefined; fact?: never });
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' ? parseGoDurationMs(v) : undefined);
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
@@ -35,11 +40,11 @@ const ETCD: Rule[] = [
     re: /prober detected unhealthy status|lost TCP streaming connection|peer became inactive|dropped internal Raft message since sending buffer is full|failed to heartbeat .* on stream|lost the tcp streaming connection/i,
     fact: (r) => ({ key: 'etcd-peer-rtt-high', valueMs: num(r.fields['rtt']), detail: { peer: str(r.fields['remote-peer-id'] || r.fields['peer-id'] || r.fields['remote-peer']) } }),
   },
-  { re: /alarm raised|exceeded backend quota|database space exceeded|NOSPACE/i, fact: () => ({ key: 'etcd-db-space-exceeded' }) },
-  { re: /elected leader|became leader at term|lost leader|is starting a new election|changed leader from|no leader at term/i, fact: (r, m) => ({ key: 'etcd-leader-election', detail: { phase: m[0].toLowerCase() } }) },
+  { re: /alarm raised|exceeded backend quota|database space exceeded|NOSPACE/i, text: () => ({ key: 'etcd-db-space-exceeded' }) },
+  { re: /elected leader|became leader at term|lost leader|is starting a new election|changed leader from|no leader at term/i, text: (_, m) => ({ key: 'etcd-leader-election', detail: { phase: m[0].toLowerCase() } }) },
   { re: /finished scheduled compaction/i, fact: (r) => ({ key: 'etcd-compaction', valueMs: num(r.fields['took']) }) },
-  { re: /finished defragment|starting defragment|defragmenting|finished defragmenting directory/i, fact: (r, m) => ({ key: 'etcd-defrag', detail: { phase: m[0].toLowerCase() } }) },
-  { re: /triggering snapshot|saved snapshot|sending database snapshot to client|successfully sent database snapshot/i, fact: (r, m) => ({ key: 'etcd-snapshot', detail: { phase: m[0].toLowerCase() } }) },
+  { re: /finished defragment|starting defragment|defragmenting|finished defragmenting directory/i, text: (_, m) => ({ key: 'etcd-defrag', detail: { phase: m[0].toLowerCase() } }) },
+  { re: /triggering snapshot|saved snapshot|sending database snapshot to client|successfully sent database snapshot/i, text: (_, m) => ({ key: 'etcd-snapshot', detail: { phase: m[0].toLowerCase() } }) },
 ];
 
 /**
@@ -47,14 +52,14 @@ const ETCD: Rule[] = [
  * @see https://github.com/kubernetes/kubernetes/issues/128509 (Handler timeout, retrying of unary invoker failed)
  */
 const APISERVER: Rule[] = [
-  { re: /database space exceeded/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'nospace' } }) },
-  { re: /etcdserver: leader changed/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'leader-changed' } }) },
-  { re: /Failed calling webhook|failed calling webhook|admission webhook .* denied|context deadline exceeded.*webhook|webhook.*context deadline exceeded/i, fact: (r) => ({ key: 'admission-webhook-slow', detail: { webhook: webhookName(r.message) } }) },
-  { re: /etcdserver: request timed out|retrying of unary invoker failed|DeadlineExceeded desc = context deadline exceeded/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'timeout' } }) },
-  { re: /Handler timeout|timeout or abort while handling|post-timeout activity/i, fact: () => ({ key: 'apiserver-errors', detail: { cls: 'handler-timeout' } }) },
-  { re: /too old resource version|Terminating all watchers from cacher|Forcing watcher close due to unresponsiveness/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
-  { re: /^Trace\[\d+\]:/, fact: (r) => traceFact(r) },
-  { re: /^Version: v\d|external host was not specified|Serving securely on|"Starting Kubernetes API server"/i, fact: () => ({ key: 'apiserver-restart' }) },
+  { re: /database space exceeded/i, text: () => ({ key: 'apiserver-errors', detail: { cls: 'nospace' } }) },
+  { re: /etcdserver: leader changed/i, text: () => ({ key: 'apiserver-errors', detail: { cls: 'leader-changed' } }) },
+  { re: /Failed calling webhook|failed calling webhook|admission webhook .* denied|context deadline exceeded.*webhook|webhook.*context deadline exceeded/i, text: (msg) => ({ key: 'admission-webhook-slow', detail: { webhook: webhookName(msg) } }) },
+  { re: /etcdserver: request timed out|retrying of unary invoker failed|DeadlineExceeded desc = context deadline exceeded/i, text: () => ({ key: 'apiserver-errors', detail: { cls: 'timeout' } }) },
+  { re: /Handler timeout|timeout or abort while handling|post-timeout activity/i, text: () => ({ key: 'apiserver-errors', detail: { cls: 'handler-timeout' } }) },
+  { re: /too old resource version|Terminating all watchers from cacher|Forcing watcher close due to unresponsiveness/i, text: () => ({ key: 'apiserver-relist-storm' }) },
+  { re: /^Trace\[\d+\]:/, text: (msg) => traceFact(msg) },
+  { re: /^Version: v\d|external host was not specified|Serving securely on|"Starting Kubernetes API server"/i, text: () => ({ key: 'apiserver-restart' }) },
 ];
 
 /**
@@ -63,36 +68,36 @@ const APISERVER: Rule[] = [
  * @see https://github.com/rancher/rancher/issues/8457 ("failed to renew lease ... leaderelection lost")
  */
 const CONTROLLERS: Rule[] = [
-  { re: /failed to renew lease|leaderelection lost|Failed to update lock|error retrieving resource lock|lost lease|stopped leading/i, fact: () => ({ key: 'controller-lease-lost' }) },
-  { re: /successfully acquired lease/i, fact: () => ({ key: 'lease-acquired' }) },
-  { re: /Waited for (\S+) due to client-side throttling/i, fact: (r, m) => ({ key: 'client-throttling', valueMs: parseGoDurationMs(m[1]) }) },
+  { re: /failed to renew lease|leaderelection lost|Failed to update lock|error retrieving resource lock|lost lease|stopped leading/i, text: () => ({ key: 'controller-lease-lost' }) },
+  { re: /successfully acquired lease/i, text: () => ({ key: 'lease-acquired' }) },
+  { re: /Waited for (\S+) due to client-side throttling/i, text: (_, m) => ({ key: 'client-throttling', valueMs: parseGoDurationMs(m[1]) }) },
   { re: /status="NodeNotReady"|status is now: NodeNotReady/i, fact: (r) => ({ key: 'node-not-ready', detail: { node: str(r.fields['node']) } }) },
-  { re: /too old resource version|watch of .* ended with: .*too old/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
-  { re: /"Event occurred".*reason="ScalingReplicaSet"/, fact: () => ({ key: 'rollout' }) },
+  { re: /too old resource version|watch of .* ended with: .*too old/i, text: () => ({ key: 'apiserver-relist-storm' }) },
+  { re: /"Event occurred".*reason="ScalingReplicaSet"/, text: () => ({ key: 'rollout' }) },
 ];
 
 /** kubelet (journald). */
 const KUBELET: Rule[] = [
   { re: /Eviction manager: pod is evicted successfully|Eviction manager: pods successfully cleaned up|evicted pod/i, fact: (r) => ({ key: 'pod-evicted', detail: { pod: str(r.fields['pod']) } }) },
-  { re: /Eviction manager: attempting to reclaim|must evict pod\(s\) to reclaim|eviction manager: .* memory/i, fact: (r) => (/memory/i.test(r.message) ? { key: 'memory-pressure' } : undefined) },
-  { re: /ErrImagePull|ImagePullBackOff|Failed to pull image|PullImage from image service failed|Back-off pulling image/i, fact: () => ({ key: 'image-pull-backoff' }) },
-  { re: /failed to allocate for range|no IP addresses available|ipam|range set .* exhausted|failed to assign an IP/i, fact: () => ({ key: 'ipam-exhaustion' }) },
-  { re: /Error updating node status|Unable to update node status|Failed to update lease|failed to ensure lease exists/i, fact: (r) => ({ key: 'node-status-update-failed', detail: { err: errClass(r.message) } }) },
+  { re: /Eviction manager: attempting to reclaim|must evict pod\(s\) to reclaim|eviction manager: .* memory/i, text: (msg) => (/memory/i.test(msg) ? { key: 'memory-pressure' } : undefined) },
+  { re: /ErrImagePull|ImagePullBackOff|Failed to pull image|PullImage from image service failed|Back-off pulling image/i, text: () => ({ key: 'image-pull-backoff' }) },
+  { re: /failed to allocate for range|no IP addresses available|ipam|range set .* exhausted|failed to assign an IP/i, text: () => ({ key: 'ipam-exhaustion' }) },
+  { re: /Error updating node status|Unable to update node status|Failed to update lease|failed to ensure lease exists/i, text: (msg) => ({ key: 'node-status-update-failed', detail: { err: errClass(msg) } }) },
   { re: /Housekeeping took longer than expected/i, fact: (r) => ({ key: 'kubelet-slow', valueMs: num(r.fields['actual']) }) },
-  { re: /"Kubelet version"|Starting kubelet main sync loop/i, fact: () => ({ key: 'kubelet-restart' }) },
-  { re: /CrashLoopBackOff/i, fact: (r) => ({ key: 'crashloop', detail: { container: /for \\?"([\w-]+)\\?" with CrashLoopBackOff/.exec(r.message)?.[1] ?? '' } }) },
-  { re: /too old resource version/i, fact: () => ({ key: 'apiserver-relist-storm' }) },
+  { re: /"Kubelet version"|Starting kubelet main sync loop/i, text: () => ({ key: 'kubelet-restart' }) },
+  { re: /CrashLoopBackOff/i, text: (msg) => ({ key: 'crashloop', detail: { container: /for \\?"([\w-]+)\\?" with CrashLoopBackOff/.exec(msg)?.[1] ?? '' } }) },
+  { re: /too old resource version/i, text: () => ({ key: 'apiserver-relist-storm' }) },
 ];
 
 /** Kernel (journalctl -k / dmesg). */
 const KERNEL: Rule[] = [
-  { re: /Memory cgroup out of memory: Killed process \d+ \(([^)]+)\)/, fact: (r, m) => ({ key: 'oom-kill-cgroup', detail: { process: m[1] ?? '' } }) },
-  { re: /Out of memory: Killed process \d+ \(([^)]+)\)|Out of memory: Kill process \d+ \(([^)]+)\)/, fact: (r, m) => ({ key: 'oom-kill-system', detail: { process: m[1] ?? m[2] ?? '' } }) },
+  { re: /Memory cgroup out of memory: Killed process \d+ \(([^)]+)\)/, text: (_, m) => ({ key: 'oom-kill-cgroup', detail: { process: m[1] ?? '' } }) },
+  { re: /Out of memory: Killed process \d+ \(([^)]+)\)|Out of memory: Kill process \d+ \(([^)]+)\)/, text: (_, m) => ({ key: 'oom-kill-system', detail: { process: m[1] ?? m[2] ?? '' } }) },
 ];
 
 /** CoreDNS: plugin/errors lines are failed upstream lookups; health check latency. */
 const COREDNS: Rule[] = [
-  { re: /\[ERROR\] plugin\/errors|SERVFAIL|i\/o timeout|plugin\/health: .* took more than/i, fact: () => ({ key: 'dns-failures' }) },
+  { re: /\[ERROR\] plugin\/errors|SERVFAIL|i\/o timeout|plugin\/health: .* took more than/i, text: () => ({ key: 'dns-failures' }) },
 ];
 
 /** Kubernetes Event objects, by reason first, then message. */
@@ -142,14 +147,14 @@ function eventFact(r: LogRecord): Fact | undefined {
   return undefined;
 }
 
-function traceFact(r: LogRecord): Fact | undefined {
+function traceFact(message: string): Fact | undefined {
   // "Trace[123]: [1.389777631s] [1.389777631s] END" is on a continuation line of the same record.
-  const m = /\(total time: (\d+(?:\.\d+)?)ms\)/.exec(r.message) ?? /\[(\d+(?:\.\d+)?(?:ms|s|m))\] \[[^\]]+\] END/.exec(r.message);
+  const m = /\(total time: (\d+(?:\.\d+)?)ms\)/.exec(message) ?? /\[(\d+(?:\.\d+)?(?:ms|s|m))\] \[[^\]]+\] END/.exec(message);
   const totalMs = m?.[1] !== undefined ? (m[0].includes('total time') ? Number(m[1]) : parseGoDurationMs(m[1])) : undefined;
   if (totalMs === undefined || totalMs < 500) return undefined;
-  if (/database space exceeded/.test(r.message)) return { key: 'apiserver-errors', valueMs: totalMs, detail: { cls: 'nospace' } };
-  const verb = /verb:(\w+)/.exec(r.message)?.[1] ?? '';
-  return { key: 'apiserver-latency-high', valueMs: totalMs, detail: { verb, etcd: /etcd3|Txn call/.test(r.message) ? 'yes' : 'no' } };
+  if (/database space exceeded/.test(message)) return { key: 'apiserver-errors', valueMs: totalMs, detail: { cls: 'nospace' } };
+  const verb = /verb:(\w+)/.exec(message)?.[1] ?? '';
+  return { key: 'apiserver-latency-high', valueMs: totalMs, detail: { verb, etcd: /etcd3|Txn call/.test(message) ? 'yes' : 'no' } };
 }
 
 function durationIn(text: string): number | undefined {
@@ -177,12 +182,20 @@ function errClass(text: string): string {
  * texts per rule list new texts are scanned every time.
  */
 interface MessageMatches {
-  matches: { rule: Rule; m: RegExpExecArray }[];
+  /** The rules that matched, in order; a text rule's fact once made (null: it made none). */
+  matches: { rule: Rule; m: RegExpExecArray; fact?: Fact | null }[];
   /** Index of the first rule not tried yet. */
   next: number;
 }
 const MESSAGES_KEPT = 10_000;
 const byRules = new Map<Rule[], Map<string, MessageMatches>>();
+
+function factOf(match: MessageMatches['matches'][number], r: LogRecord): Fact | undefined {
+  const { rule, m } = match;
+  if (rule.fact) return rule.fact(r, m);
+  if (match.fact === undefined) match.fact = rule.text(r.message, m) ?? null;
+  return match.fact ?? undefined;
+}
 
 function apply(rules: Rule[], r: LogRecord): Fact | undefined {
   let seen = byRules.get(rules);
@@ -193,16 +206,17 @@ function apply(rules: Rule[], r: LogRecord): Fact | undefined {
     if (seen.size < MESSAGES_KEPT) seen.set(r.message, entry);
   }
   // the first rule that matches and makes a fact of this record, in the rules' order
-  for (const { rule, m } of entry.matches) {
-    const f = rule.fact(r, m);
+  for (const match of entry.matches) {
+    const f = factOf(match, r);
     if (f) return f;
   }
   while (entry.next < rules.length) {
     const rule = rules[entry.next++]!;
     const m = rule.re.exec(r.message);
     if (!m) continue;
-    entry.matches.push({ rule, m });
-    const f = rule.fact(r, m);
+    const match = { rule, m };
+    entry.matches.push(match);
+    const f = factOf(match, r);
     if (f) return f;
   }
   return undefined;
