@@ -45,9 +45,10 @@ export function evidenceOf(r: LogRecord): EvidenceRef {
 
 function hostOf(fr: FactRecord): string | undefined {
   // Node-scoped facts from Events or the controller manager name their node in the detail
-  const node = fr.fact.detail?.['node'];
-  if (node && (fr.record.component === 'events' || fr.record.component === 'kube-controller-manager')) return node;
-  return fr.record.host;
+  // (the component first: most facts have no such detail, and details come in many shapes)
+  const component = fr.record.component;
+  if (component !== 'events' && component !== 'kube-controller-manager') return fr.record.host;
+  return fr.fact.detail?.['node'] || fr.record.host;
 }
 
 /**
@@ -69,7 +70,8 @@ export class FactGroups {
   constructor(readonly facts: readonly FactRecord[]) {
     this.#source = new Int32Array(facts.length);
     // nested maps look up strings the records already hold instead of hashing a new composite key per fact
-    const index = new Map<string, Map<string, Partial<Record<ObservationBasis, number[]>>>>();
+    // per key and host: the groups of log lines and of Events (the two bases a record has)
+    const index = new Map<string, Map<string, { log?: number[]; event?: number[] }>>();
     const sourceIndex = new Map<string, number>();
     let lastSource: string | undefined;
     let lastSourceIndex = -1;
@@ -92,10 +94,12 @@ export class FactGroups {
       const host = hostOf(fr) ?? '';
       let byBasis = byHost.get(host);
       if (!byBasis) byHost.set(host, (byBasis = {}));
-      const basis = basisOf(fr.record);
-      let list = byBasis[basis];
+      const event = fr.record.component === 'events';
+      let list = event ? byBasis.event : byBasis.log;
       if (!list) {
-        list = byBasis[basis] = [];
+        list = [];
+        if (event) byBasis.event = list;
+        else byBasis.log = list;
         this.#groups.push(list);
         this.#meta.push({ key: fr.fact.key, host });
       }
@@ -163,8 +167,10 @@ export class FactGroups {
         list.push(f);
       }
       if (list.length === 0) continue;
-      // stable: equal times keep the facts' order
-      list.sort((x, y) => x.atMs - y.atMs);
+      // stable: equal times keep the facts' order (lines mostly come in time order: check first)
+      let sorted = true;
+      for (let k = 1; k < list.length && sorted; k++) sorted = list[k - 1]!.atMs <= list[k]!.atMs;
+      if (!sorted) list.sort((x, y) => x.atMs - y.atMs);
       if (own) this.#ownLists[gi] = list;
       lists.push({ first, list });
     }

@@ -159,8 +159,9 @@ function buildTopology(signals: SignalSet): Topology {
   if (sched) t.schedulerHost = sched;
   else {
     for (const r of signals.logs) {
-      const inst = String(r.fields['reportingInstance'] ?? r.host ?? '');
-      if (!inst.startsWith('default-scheduler-')) continue;
+      // field values are strings, numbers or booleans: only a string can name the scheduler
+      const inst = r.fields['reportingInstance'] ?? r.host;
+      if (typeof inst !== 'string' || !inst.startsWith('default-scheduler-')) continue;
       const m = /^default-scheduler-(.+)$/.exec(inst);
       if (m?.[1] && (cp.size === 0 || cp.has(m[1]))) {
         t.schedulerHost = m[1];
@@ -176,7 +177,8 @@ function buildTopology(signals: SignalSet): Topology {
 function buildCoverage(signals: SignalSet): Coverage {
   const formats = new Set(signals.sources.filter((s) => s.records > 0 || s.lines > 0).map((s) => s.format));
   const comps = new Set<string>();
-  for (const r of signals.logs) comps.add(r.component);
+  let last: string | undefined;
+  for (const r of signals.logs) if (r.component !== last) comps.add((last = r.component));
   const metricIds = new Set(signals.series.map((s) => s.metric));
   return {
     iostat: signals.series.some((s) => /iostat/i.test(s.sourceId) || /iostat/i.test(s.origin)) || [...formats].some((f) => /iostat/.test(f)),
