@@ -4,8 +4,12 @@
  * analysis pays (cold JIT), the median of the runs after it the steady state.
  */
 import { performance } from 'node:perf_hooks';
+import { Settings } from 'luxon';
 import { analyzeSignals } from '../correlators/report/index.js';
 import { buildSyntheticSignals } from './synth-signals.js';
+
+// as the CLI does for every command (server/cli.ts): luxon does not ask Intl for the system locale
+Settings.defaultLocale = 'en-US';
 
 const [series, minutes, logs, runs] = process.argv.slice(2).map(Number);
 if (!series || !minutes || logs === undefined || !runs) throw new Error('usage: correlation-child SERIES MINUTES LOGS RUNS');

@@ -7,10 +7,14 @@
  * the ticks after the first five (warm JIT).
  */
 import { performance } from 'node:perf_hooks';
+import { Settings } from 'luxon';
 import { AnalysisCache, analyzeSignals } from '../correlators/report/index.js';
 import { firstIndex } from '../correlators/search.js';
 import type { Series } from '../correlators/signals/index.js';
 import { buildSyntheticSignals } from './synth-signals.js';
+
+// as the CLI does for every command (server/cli.ts): luxon does not ask Intl for the system locale
+Settings.defaultLocale = 'en-US';
 
 const [series, logsPerHour, ticks] = process.argv.slice(2, 5).map(Number);
 const mode = process.argv[5];
