@@ -67,49 +67,78 @@ export class FactGroups {
   readonly #ownLists: (FactRecord[] | undefined)[] = [];
   /** The facts' sources, in order of first appearance, and each fact's index into them. */
   readonly sources: string[] = [];
-  readonly #source: Int32Array;
+  #source: Int32Array;
   /** Each fact's own time, read once here (a pass over 100,000 scattered objects costs a cache miss each). */
-  readonly #at: Float64Array;
+  #at: Float64Array;
+  readonly #facts: FactRecord[] = [];
+  // nested maps look up strings the records already hold instead of hashing a new composite key per fact;
+  // per key and host: the groups of log lines and of Events (the two bases a record has)
+  readonly #index = new Map<string, Map<string, { log?: number[]; event?: number[] }>>();
+  readonly #sourceIndex = new Map<string, number>();
+  #lastSource: string | undefined;
+  #lastSourceIndex = -1;
+  /** Whether an order or list of the groups has been worked out (and a new fact must forget it). */
+  #ordered = false;
 
-  constructor(readonly facts: readonly FactRecord[]) {
-    this.#source = new Int32Array(facts.length);
-    this.#at = new Float64Array(facts.length);
-    // nested maps look up strings the records already hold instead of hashing a new composite key per fact
-    // per key and host: the groups of log lines and of Events (the two bases a record has)
-    const index = new Map<string, Map<string, { log?: number[]; event?: number[] }>>();
-    const sourceIndex = new Map<string, number>();
-    let lastSource: string | undefined;
-    let lastSourceIndex = -1;
-    for (let i = 0; i < facts.length; i++) {
-      const fr = facts[i]!;
-      // consecutive facts often share a source: compare before hashing
-      const sourceId = fr.record.sourceId;
-      if (sourceId !== lastSource) {
-        lastSource = sourceId;
-        let k = sourceIndex.get(sourceId);
-        if (k === undefined) {
-          sourceIndex.set(sourceId, (k = this.sources.length));
-          this.sources.push(sourceId);
-        }
-        lastSourceIndex = k;
+  /** `facts`, and any {@link add}ed after them. */
+  constructor(facts: readonly FactRecord[] = [], capacity = facts.length) {
+    this.#source = new Int32Array(Math.max(16, capacity));
+    this.#at = new Float64Array(Math.max(16, capacity));
+    for (const fr of facts) this.add(fr);
+  }
+
+  get facts(): readonly FactRecord[] {
+    return this.#facts;
+  }
+
+  /**
+   * One more fact, at the end. The analysis adds each fact as it is classified, while its objects
+   * are still in the processor's cache.
+   */
+  add(fr: FactRecord): void {
+    const i = this.#facts.length;
+    this.#facts.push(fr);
+    if (i === this.#at.length) {
+      const source = new Int32Array(2 * i);
+      source.set(this.#source);
+      this.#source = source;
+      const at = new Float64Array(2 * i);
+      at.set(this.#at);
+      this.#at = at;
+    }
+    // consecutive facts often share a source: compare before hashing
+    const sourceId = fr.record.sourceId;
+    if (sourceId !== this.#lastSource) {
+      this.#lastSource = sourceId;
+      let k = this.#sourceIndex.get(sourceId);
+      if (k === undefined) {
+        this.#sourceIndex.set(sourceId, (k = this.sources.length));
+        this.sources.push(sourceId);
       }
-      this.#source[i] = lastSourceIndex;
-      this.#at[i] = fr.atMs;
-      let byHost = index.get(fr.fact.key);
-      if (!byHost) index.set(fr.fact.key, (byHost = new Map()));
-      const host = hostOf(fr) ?? '';
-      let byBasis = byHost.get(host);
-      if (!byBasis) byHost.set(host, (byBasis = {}));
-      const event = fr.record.component === 'events';
-      let list = event ? byBasis.event : byBasis.log;
-      if (!list) {
-        list = [];
-        if (event) byBasis.event = list;
-        else byBasis.log = list;
-        this.#groups.push(list);
-        this.#meta.push({ key: fr.fact.key, host, basis: event ? 'event' : 'log' });
-      }
-      list.push(i);
+      this.#lastSourceIndex = k;
+    }
+    this.#source[i] = this.#lastSourceIndex;
+    this.#at[i] = fr.atMs;
+    let byHost = this.#index.get(fr.fact.key);
+    if (!byHost) this.#index.set(fr.fact.key, (byHost = new Map()));
+    const host = hostOf(fr) ?? '';
+    let byBasis = byHost.get(host);
+    if (!byBasis) byHost.set(host, (byBasis = {}));
+    const event = fr.record.component === 'events';
+    let list = event ? byBasis.event : byBasis.log;
+    if (!list) {
+      list = [];
+      if (event) byBasis.event = list;
+      else byBasis.log = list;
+      this.#groups.push(list);
+      this.#meta.push({ key: fr.fact.key, host, basis: event ? 'event' : 'log' });
+    }
+    list.push(i);
+    // a group that grew is no longer in the order worked out for it
+    if (this.#ordered) {
+      this.#ownOrders.length = 0;
+      this.#ownLists.length = 0;
+      this.#ordered = false;
     }
   }
 
@@ -158,9 +187,10 @@ export class FactGroups {
       // a group whose facts all kept their own times (no clock offset, all in the window) is the
       // list already sorted for the clock's pass
       let own = true;
-      for (let k = 0; k < g.length && own; k++) own = corrected[g[k]!] === this.facts[g[k]!];
+      for (let k = 0; k < g.length && own; k++) own = corrected[g[k]!] === this.#facts[g[k]!];
       if (own) {
-        const known = (this.#ownLists[gi] ??= this.#ownOrder(gi).map((i) => this.facts[i]!));
+        const known = (this.#ownLists[gi] ??= this.#ownOrder(gi).map((i) => this.#facts[i]!));
+        this.#ordered = true;
         lists.push({ first: g[0]!, list: known });
         continue;
       }
@@ -200,6 +230,7 @@ export class FactGroups {
     for (let k = 1; k < g.length && sorted; k++) sorted = at[g[k - 1]!]! <= at[g[k]!]!;
     const order = sorted ? g : [...g].sort((x, y) => at[x]! - at[y]!);
     this.#ownOrders[gi] = order;
+    this.#ordered = true;
     return order;
   }
 
@@ -217,7 +248,7 @@ export class FactGroups {
       for (let k = 0; k < order.length; k++) {
         const i = order[k]!;
         if (k > 0 && at[i]! - at[order[k - 1]!]! <= GAP_MS) continue;
-        out.push({ key, host: hostOf(this.facts[i]!), sourceId: this.sources[this.#source[i]!]!, basis, startMs: at[i]! });
+        out.push({ key, host: hostOf(this.#facts[i]!), sourceId: this.sources[this.#source[i]!]!, basis, startMs: at[i]! });
       }
     }
     return out;

@@ -35,7 +35,7 @@ function auditRecord(sourceId: string, s: AuditSample): LogRecord {
 }
 
 /** Join keys of happenings that several sources write at the same instant. */
-function anchorsOf(facts: FactRecord[]): AnchorFact[] {
+function anchorsOf(facts: readonly FactRecord[]): AnchorFact[] {
   const out: AnchorFact[] = [];
   for (const { fact, record } of facts) {
     if (fact.key === 'etcd-leader-election') {
@@ -219,14 +219,15 @@ function buildCoverage(signals: SignalSet, scan: LogScan): Coverage {
 export function buildContext(signals: SignalSet, cache: AnalysisCache = new AnalysisCache(false)): AnalysisContext {
   cache.begin();
   const memo = cache.episodes;
-  const raw: FactRecord[] = [];
-  // one pass over the records: their facts, their clocks, and what topology and coverage need
+  // one pass over the records: their facts (grouped while the record is in the processor's cache),
+  // their clocks, and what topology and coverage need
+  const groups = new FactGroups([], signals.logs.length);
   const scan = new LogScan(leaseHolder(signals, 'kube-scheduler') === undefined);
   const ids = new Set<string>();
   let lastSource: string | undefined;
   for (const r of signals.logs) {
     const fr = cache.factOf(r);
-    if (fr) raw.push(fr);
+    if (fr) groups.add(fr);
     if (r.sourceId !== lastSource) ids.add((lastSource = r.sourceId));
     scan.add(r);
   }
@@ -234,9 +235,10 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
     const toRecord = (s: AuditSample) => auditRecord(agg.sourceId, s);
     for (const s of agg.samples) {
       const fr = cache.auditFactOf(s, toRecord);
-      if (fr) raw.push(fr);
+      if (fr) groups.add(fr);
     }
   }
+  const raw = groups.facts;
   // every stamping clock: a server source's log records may come from many (one per host and container)
   for (const s of signals.sources) ids.add(s.sourceId);
   for (const s of signals.series) ids.add(s.sourceId);
@@ -250,7 +252,6 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
   // its threshold, the first slow fdatasync line). Only as precise as a scrape and the sources'
   // thresholds, so they count only where they show a skew larger than that.
-  const groups = new FactGroups(raw);
   const rough = [...groups.starts(), ...roughSeries];
   const starts: TimedFact[] = rough.map((o) => ({
     sourceId: o.sourceId,
