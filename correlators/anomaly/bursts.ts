@@ -56,6 +56,11 @@ function hostOf(fr: FactRecord): string | undefined {
  * grouping does not depend on clock offsets, so the clock's pass (bursts at the sources' own
  * times) and the corrected pass share it.
  */
+function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
 export class FactGroups {
   /** Per group, indexes into `facts` in their order there; groups in order of first appearance. */
   readonly #groups: number[][] = [];
@@ -63,13 +68,14 @@ export class FactGroups {
   readonly #meta: { key: FactKey; host: string; basis: ObservationBasis }[] = [];
   /** Per group, its fact indexes in order of their own times, once worked out. */
   readonly #ownOrders: (readonly number[] | undefined)[] = [];
-  /** Per group, its facts at their own times in time order, once worked out. */
-  readonly #ownLists: (FactRecord[] | undefined)[] = [];
   /** The facts' sources, in order of first appearance, and each fact's index into them. */
   readonly sources: string[] = [];
   #source: Int32Array;
   /** Each fact's own time, read once here (a pass over 100,000 scattered objects costs a cache miss each). */
   #at: Float64Array;
+  /** Each fact's count (an Event's aggregated count, else 1) and stated value (-Infinity: none), read while it is added. */
+  #count: Float64Array;
+  #value: Float64Array;
   readonly #facts: FactRecord[] = [];
   // nested maps look up strings the records already hold instead of hashing a new composite key per fact;
   // per key and host: the groups of log lines and of Events (the two bases a record has)
@@ -84,6 +90,8 @@ export class FactGroups {
   constructor(facts: readonly FactRecord[] = [], capacity = facts.length) {
     this.#source = new Int32Array(Math.max(16, capacity));
     this.#at = new Float64Array(Math.max(16, capacity));
+    this.#count = new Float64Array(Math.max(16, capacity));
+    this.#value = new Float64Array(Math.max(16, capacity));
     for (const fr of facts) this.add(fr);
   }
 
@@ -99,12 +107,10 @@ export class FactGroups {
     const i = this.#facts.length;
     this.#facts.push(fr);
     if (i === this.#at.length) {
-      const source = new Int32Array(2 * i);
-      source.set(this.#source);
-      this.#source = source;
-      const at = new Float64Array(2 * i);
-      at.set(this.#at);
-      this.#at = at;
+      this.#source = grow(this.#source, new Int32Array(2 * i));
+      this.#at = grow(this.#at, new Float64Array(2 * i));
+      this.#count = grow(this.#count, new Float64Array(2 * i));
+      this.#value = grow(this.#value, new Float64Array(2 * i));
     }
     // consecutive facts often share a source: compare before hashing
     const sourceId = fr.record.sourceId;
@@ -119,6 +125,11 @@ export class FactGroups {
     }
     this.#source[i] = this.#lastSourceIndex;
     this.#at[i] = fr.atMs;
+    // events carry an aggregated count
+    const raw = fr.record.fields['count'];
+    const c = raw === undefined || raw === null ? 1 : Number(raw);
+    this.#count[i] = Number.isFinite(c) && c > 0 ? c : 1;
+    this.#value[i] = fr.fact.valueMs ?? -Infinity;
     let byHost = this.#index.get(fr.fact.key);
     if (!byHost) this.#index.set(fr.fact.key, (byHost = new Map()));
     const host = hostOf(fr) ?? '';
@@ -137,7 +148,6 @@ export class FactGroups {
     // a group that grew is no longer in the order worked out for it
     if (this.#ordered) {
       this.#ownOrders.length = 0;
-      this.#ownLists.length = 0;
       this.#ordered = false;
     }
   }
@@ -177,45 +187,50 @@ export class FactGroups {
   }
 
   /**
-   * The groups over `corrected` (indexed like `facts`; undefined: left out), each in time order,
-   * groups in order of their first fact kept: what grouping the kept facts afresh would give.
+   * The bursts of the facts in `corrected` (indexed like `facts`; undefined: left out), each group
+   * in time order, groups in order of their first fact kept: what grouping the kept facts afresh
+   * would give ({@link detectBursts}), without grouping again. A group whose facts all kept their
+   * own times (no clock offset, all in the window) is in the order the clock's pass worked out.
    */
-  #lists(corrected: readonly (FactRecord | undefined)[]): FactRecord[][] {
-    const lists: { first: number; list: FactRecord[] }[] = [];
+  bursts(corrected: readonly (FactRecord | undefined)[], idPrefix = 'b'): Observation[] {
+    const facts = this.#facts;
+    const own = this.#at;
+    // each kept fact's corrected time, read from the object only when it is a corrected copy
+    const at = new Float64Array(facts.length);
+    for (let i = 0; i < facts.length; i++) {
+      const c = corrected[i];
+      at[i] = c === facts[i] ? own[i]! : c ? c.atMs : NaN;
+    }
+    const lists: { first: number; order: readonly number[] }[] = [];
     for (let gi = 0; gi < this.#groups.length; gi++) {
       const g = this.#groups[gi]!;
-      // a group whose facts all kept their own times (no clock offset, all in the window) is the
-      // list already sorted for the clock's pass
-      let own = true;
-      for (let k = 0; k < g.length && own; k++) own = corrected[g[k]!] === this.#facts[g[k]!];
-      if (own) {
-        const known = (this.#ownLists[gi] ??= this.#ownOrder(gi).map((i) => this.#facts[i]!));
-        this.#ordered = true;
-        lists.push({ first: g[0]!, list: known });
+      let whole = true;
+      for (let k = 0; k < g.length && whole; k++) whole = corrected[g[k]!] === facts[g[k]!];
+      if (whole) {
+        lists.push({ first: g[0]!, order: this.#ownOrder(gi) });
         continue;
       }
-      const list: FactRecord[] = [];
-      let first = -1;
-      for (const i of g) {
-        const f = corrected[i];
-        if (!f) continue;
-        if (first < 0) first = i;
-        list.push(f);
-      }
-      if (list.length === 0) continue;
+      const kept = g.filter((i) => corrected[i] !== undefined);
+      if (kept.length === 0) continue;
+      const first = kept[0]!;
       // stable: equal times keep the facts' order (lines mostly come in time order: check first)
       let sorted = true;
-      for (let k = 1; k < list.length && sorted; k++) sorted = list[k - 1]!.atMs <= list[k]!.atMs;
-      if (!sorted) list.sort((x, y) => x.atMs - y.atMs);
-      lists.push({ first, list });
+      for (let k = 1; k < kept.length && sorted; k++) sorted = at[kept[k - 1]!]! <= at[kept[k]!]!;
+      if (!sorted) kept.sort((x, y) => at[x]! - at[y]!);
+      lists.push({ first, order: kept });
     }
-    return lists.sort((x, y) => x.first - y.first).map((x) => x.list);
-  }
-
-  /** The bursts of the facts in `corrected` (see #lists): {@link detectBursts} without grouping again. */
-  bursts(corrected: readonly (FactRecord | undefined)[], idPrefix = 'b'): Observation[] {
+    lists.sort((x, y) => x.first - y.first);
     const out: Observation[] = [];
-    forEachBurst(this.#lists(corrected), (list, start, end) => out.push(foldBurst(list, start, end, `${idPrefix}${out.length}`)));
+    const fold: FoldInput = { facts: corrected, at, count: this.#count, value: this.#value };
+    for (const { order } of lists) {
+      // a burst: a run of the group with no gap over GAP_MS
+      let start = 0;
+      for (let k = 1; k <= order.length; k++) {
+        if (k < order.length && at[order[k]!]! - at[order[k - 1]!]! <= GAP_MS) continue;
+        out.push(foldBurst(fold, order, start, k, `${idPrefix}${out.length}`));
+        start = k;
+      }
+    }
     return out.sort((a, b) => a.startMs - b.startMs);
   }
 
@@ -255,18 +270,6 @@ export class FactGroups {
   }
 }
 
-/** Calls `each(list, start, end)` for every burst: a run of `list` with no gap over GAP_MS. */
-function forEachBurst(groups: readonly FactRecord[][], each: (list: FactRecord[], start: number, end: number) => void): void {
-  for (const list of groups) {
-    let start = 0;
-    for (let i = 1; i <= list.length; i++) {
-      if (i < list.length && list[i]!.atMs - list[i - 1]!.atMs <= GAP_MS) continue;
-      each(list, start, i);
-      start = i;
-    }
-  }
-}
-
 export function detectBursts(facts: FactRecord[], idPrefix = 'b'): Observation[] {
   return new FactGroups(facts).bursts(facts, idPrefix);
 }
@@ -280,43 +283,47 @@ export interface BurstStart {
   startMs: number;
 }
 
-/** One burst: list[start..end). */
-function foldBurst(list: readonly FactRecord[], start: number, end: number, id: string): Observation {
-  const first = list[start]!;
-  const last = list[end - 1]!;
-  let peak: FactRecord = first;
+/** What a burst is folded from: the kept facts (indexed like the groups' facts) and per fact its corrected time, count and stated value. */
+interface FoldInput {
+  facts: readonly (FactRecord | undefined)[];
+  at: Float64Array;
+  count: Float64Array;
+  value: Float64Array;
+}
+
+/** One burst: the facts order[start..end). */
+function foldBurst(input: FoldInput, order: readonly number[], start: number, end: number, id: string): Observation {
+  const { facts, at, count: counts, value } = input;
+  const firstI = order[start]!;
+  const lastI = order[end - 1]!;
+  const first = facts[firstI]!;
+  let peakI = firstI;
   let peakValue = -Infinity;
-  // events carry an aggregated count
   let count = 0;
   const tags: Record<string, Set<string>> = {};
   for (let k = start; k < end; k++) {
-    const it = list[k]!;
-    const raw = it.record.fields['count'];
-    if (raw === undefined || raw === null) count++;
-    else {
-      const c = Number(raw);
-      count += Number.isFinite(c) && c > 0 ? c : 1;
-    }
-    const v = it.fact.valueMs ?? -Infinity;
+    const i = order[k]!;
+    count += counts[i]!;
+    const v = value[i]!;
     if (v > peakValue) {
       peakValue = v;
-      peak = it;
+      peakI = i;
     }
     // for-in over the plain detail object (no entry arrays per fact); a tag keeps its first
     // MAX_TAG_VALUES values, so a set that is full can skip the rest (profiled: issue 6)
-    const detail = it.fact.detail;
+    const detail = facts[i]!.fact.detail;
     if (detail) {
-      for (const k in detail) {
-        const val = detail[k];
+      for (const t in detail) {
+        const val = detail[t];
         if (!val) continue;
-        const set = (tags[k] ??= new Set());
+        const set = (tags[t] ??= new Set());
         if (set.size < MAX_TAG_VALUES) set.add(val);
       }
     }
   }
   const host = hostOf(first);
   // evidence: the first lines, the peak, the last
-  const pick = new Set<FactRecord>([...list.slice(start, Math.min(end, start + MAX_EVIDENCE - 2)), peak, last]);
+  const pick = new Set<number>([...order.slice(start, Math.min(end, start + MAX_EVIDENCE - 2)), peakI, lastI]);
   const scale = VALUE_SCALE[first.fact.key];
   const countPart = 0.12 * Math.log2(count + 1);
   const strength =
@@ -327,15 +334,15 @@ function foldBurst(list: readonly FactRecord[], start: number, end: number, id: 
     id,
     key: first.fact.key,
     component: first.record.component,
-    startMs: first.atMs,
-    endMs: last.atMs,
-    peakMs: peak.atMs,
+    startMs: at[firstI]!,
+    endMs: at[lastI]!,
+    peakMs: at[peakI]!,
     count,
     strength: Math.min(1, strength),
     basis: basisOf(first.record),
     sourceId: first.record.sourceId,
     detail: `${count} × ${first.fact.key}${host ? ` on ${host}` : ''} in ${first.record.sourceId}${Number.isFinite(peakValue) ? `, up to ${Math.round(peakValue)} ms` : ''}`,
-    evidence: [...pick].map((x) => evidenceOf(x.record)),
+    evidence: [...pick].map((i) => evidenceOf(facts[i]!.record)),
     tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, MAX_TAG_VALUES)])),
   };
   if (Number.isFinite(peakValue)) {
