@@ -152,6 +152,11 @@ export class FactGroups {
     }
   }
 
+  /** Fact `i`'s own time (its `atMs`), without visiting the fact. */
+  ownAt(i: number): number {
+    return this.#at[i]!;
+  }
+
   /** Index into {@link sources} of fact `i`'s source. */
   sourceOf(i: number): number {
     return this.#source[i]!;
@@ -301,6 +306,8 @@ function foldBurst(input: FoldInput, order: readonly number[], start: number, en
   let peakValue = -Infinity;
   let count = 0;
   const tags: Record<string, Set<string>> = {};
+  // facts made from a message text share one detail object: its tags are in already
+  let lastDetail: Record<string, string> | undefined;
   for (let k = start; k < end; k++) {
     const i = order[k]!;
     count += counts[i]!;
@@ -312,7 +319,8 @@ function foldBurst(input: FoldInput, order: readonly number[], start: number, en
     // for-in over the plain detail object (no entry arrays per fact); a tag keeps its first
     // MAX_TAG_VALUES values, so a set that is full can skip the rest (profiled: issue 6)
     const detail = facts[i]!.fact.detail;
-    if (detail) {
+    if (detail && detail !== lastDetail) {
+      lastDetail = detail;
       for (const t in detail) {
         const val = detail[t];
         if (!val) continue;

@@ -273,10 +273,10 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const corrected = new Array<FactRecord | undefined>(raw.length);
   const offsetBySource = groups.sources.map(offsetOf);
   for (let i = 0; i < raw.length; i++) {
-    const f = raw[i]!;
     const off = offsetBySource[groups.sourceOf(i)]!;
-    const atMs = f.atMs + off;
+    const atMs = groups.ownAt(i) + off;
     if (atMs < fromMs - CONTEXT_BEFORE_MS || atMs > toMs) continue;
+    const f = raw[i]!;
     const c = off === 0 ? f : { ...f, atMs };
     corrected[i] = c;
     facts.push(c);
