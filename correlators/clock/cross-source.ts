@@ -84,7 +84,8 @@ export class FactTrains {
     for (const g of by.values()) {
       for (const e of g.values()) {
         // times are finite: the typed array's numeric sort orders them as the comparator would, without a call per pair
-        e.t = Array.from(Float64Array.from(e.t).sort());
+        const sorted = Float64Array.from(e.t).sort();
+        for (let k = 0; k < sorted.length; k++) e.t[k] = sorted[k]!;
         if (e.t.length > MAX_PER_GROUP) {
           const step = e.t.length / MAX_PER_GROUP;
           e.t = Array.from({ length: MAX_PER_GROUP }, (_, i) => e.t[Math.floor(i * step)]!);
