@@ -51,16 +51,17 @@ function hostOf(fr: FactRecord): string | undefined {
   return fr.fact.detail?.['node'] || fr.record.host;
 }
 
-/**
- * The facts of an analysis grouped by fact key, host and basis: what a burst is made of. The
- * grouping does not depend on clock offsets, so the clock's pass (bursts at the sources' own
- * times) and the corrected pass share it.
- */
+/** `to` holding `from`'s values first (a per-fact array grown). */
 function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
 
+/**
+ * The facts of an analysis grouped by fact key, host and basis: what a burst is made of. The
+ * grouping does not depend on clock offsets, so the clock's pass (bursts at the sources' own
+ * times) and the corrected pass share it.
+ */
 export class FactGroups {
   /** Per group, indexes into `facts` in their order there; groups in order of first appearance. */
   readonly #groups: number[][] = [];
@@ -163,17 +164,17 @@ export class FactGroups {
   }
 
   /**
-   * The facts' own times (`atMs`) per source and train (fact key and host; `hostOf(key)` may blank the
-   * host), each train once per source in order of its first fact: what the clock's fact trains
-   * compare, without a map lookup per fact.
+   * The facts' own times (`atMs`) per source and train (fact key and `trainHost(key, host)`, which
+   * may blank the host), each train once per source in order of its first fact: what the clock's
+   * fact trains compare, without a map lookup per fact.
    */
-  trains(hostOf: (key: string, host: string) => string): { sourceId: string; group: string; t: number[] }[] {
+  trains(trainHost: (key: string, host: string) => string): { sourceId: string; group: string; t: number[] }[] {
     const names = new Map<string, number>();
     const bySource: ({ first: number; sourceId: string; group: string; t: number[] } | undefined)[][] = [];
     const out: { first: number; sourceId: string; group: string; t: number[] }[] = [];
     for (let gi = 0; gi < this.#groups.length; gi++) {
       const { key, host } = this.#meta[gi]!;
-      const group = `${key}|${hostOf(key, host)}`;
+      const group = `${key}|${trainHost(key, host)}`;
       let tg = names.get(group);
       if (tg === undefined) {
         names.set(group, (tg = bySource.length));

@@ -54,6 +54,34 @@ test('burst starts are where the bursts of the facts at their own times start', 
   );
 });
 
+test('facts added one at a time, with starts and bursts asked for between them, group as all of them at once', () => {
+  fc.assert(
+    fc.property(factsArb, fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 4 }), fc.integer({ min: 1, max: 5 }), (items, askAt, count) => {
+      // events carry an aggregated count; text-made facts share one detail object
+      const shared = { cls: 'timeout' };
+      const raw: FactRecord[] = items.map((it, i) => {
+        const r = record(i, it.source, it.atMs, it.host);
+        if (r.component === 'events') r.fields = { count: i % 3 === 0 ? count : String(count) };
+        return { fact: { key: it.key, ...(it.valueMs !== undefined ? { valueMs: it.valueMs } : {}), detail: i % 2 ? shared : { node: it.host } }, record: r, atMs: it.atMs };
+      });
+      const incremental = new FactGroups([], 4);
+      raw.forEach((f, i) => {
+        if (askAt.includes(i)) {
+          incremental.starts();
+          incremental.bursts(incremental.facts);
+        }
+        incremental.add(f);
+      });
+      const whole = new FactGroups(raw);
+      assert.deepEqual(incremental.starts(), whole.starts());
+      assert.deepEqual(incremental.bursts(raw), whole.bursts(raw));
+      assert.deepEqual(incremental.sources, whole.sources);
+      assert.equal(whole.bursts(raw).reduce((n, o) => n + o.count, 0), raw.reduce((n, f) => n + (f.record.component === 'events' ? count : 1), 0));
+    }),
+    { numRuns: 200, seed: 8 },
+  );
+});
+
 test('a series clipped to the window: the points a filter keeps, the series itself when all are in, the same object while the same points are', () => {
   const cache = new AnalysisCache();
   fc.assert(
