@@ -16,7 +16,7 @@ import {
   type MetricDef,
   type Series,
 } from '../../../correlators/signals/index.js';
-import { histogramQuantile } from './histogram-quantile.js';
+import { quantileOfSorted } from './histogram-quantile.js';
 
 type Role = 'bucket' | 'counter' | 'gauge' | 'num' | 'den' | 'cpu';
 
@@ -240,7 +240,8 @@ export class MetricDeriver {
     for (const g of this.groups.values()) {
       const ts = [...g.points.keys()].sort((a, b) => a - b);
       if (ts.length === 0) continue;
-      const v = ts.map((t) => valueOf(g, g.points.get(t)!));
+      const order = g.def.derive.kind === 'quantile' ? slotsByBound(g) : undefined;
+      const v = ts.map((t) => valueOf(g, g.points.get(t)!, order));
       const s: Series = { sourceId: this.sourceId, metric: g.def.id, component: g.component, labels: g.labels, origin: g.origin, t: ts, v, file };
       if (g.host !== undefined) s.host = g.host;
       out.push(s);
@@ -260,14 +261,31 @@ function slotOf(g: Group, le: number): number {
   return slot;
 }
 
-function valueOf(g: Group, acc: Acc): number {
+/** The slots of `g`'s bucket bounds, by ascending bound (bounds are unique within a group). */
+function slotsByBound(g: Group): number[] {
+  return g.les.map((_, slot) => slot).sort((a, b) => g.les[a]! - g.les[b]!);
+}
+
+// scratch buckets for quantileOfSorted, reused across points
+const scratchLes: number[] = [];
+const scratchValues: number[] = [];
+
+function valueOf(g: Group, acc: Acc, order: number[] | undefined): number {
   const def = g.def;
   switch (def.derive.kind) {
     case 'quantile': {
-      if (!acc.les) return NaN;
-      const buckets: { le: number; value: number }[] = [];
-      acc.les.forEach((value, slot) => buckets.push({ le: g.les[slot]!, value }));
-      return histogramQuantile(def.derive.q, buckets);
+      const les = acc.les;
+      if (!les || !order) return NaN;
+      // the bounds with a rate at this time (holes: none), in ascending order
+      let n = 0;
+      for (const slot of order) {
+        const value = les[slot];
+        if (value === undefined) continue;
+        scratchLes[n] = g.les[slot]!;
+        scratchValues[n] = value;
+        n++;
+      }
+      return quantileOfSorted(def.derive.q, scratchLes, scratchValues, n);
     }
     case 'rate':
     case 'gauge':

@@ -27,6 +27,8 @@ test('histogramQuantile: Prometheus bucketQuantile rules', () => {
     [0.5, b([[0.1, 10], [1, 50]]), NaN, 'no +Inf bucket'],
     [0.5, b([[Infinity, 0], [1, 0]]), NaN, 'no observations'],
     [0.5, b([[1, 10], [2, 8], [Infinity, 20]]), 1, 'non-monotonic buckets made monotonic'],
+    // rank 10 of 40 in (0, 1] holding 10 + 10
+    [0.25, b([[Infinity, 40], [1, 10], [1, 10]]), 0.5, 'equal bounds merged, input in any order'],
   ];
   for (const [q, buckets, want, why] of rows) {
     const got = histogramQuantile(q, buckets);
