@@ -11,7 +11,7 @@ import { inferZone, WallClockHistogram, zoneFromOption } from './infer-zone.js';
 import type { FormatParser, SniffResult } from './line-handler.js';
 import type { BundleFile } from './list-files.js';
 import { hintsFromPath } from './path-hints.js';
-import { forEachChunk, forEachLine, isGzipFile, readHead, type ByteRange } from './read-text.js';
+import { forEachChunk, forEachLine, readFileHead, type ByteRange } from './read-text.js';
 import { sniffFormat } from './sniff-format.js';
 
 /** What the reader tells whoever shows progress. */
@@ -79,9 +79,8 @@ async function resolveZone(ctx: FileContext, f: BundleFile, gzip: boolean, parse
 
 /** Sniffs a file's format from its first 64 KiB. */
 export async function sniffFile(f: BundleFile): Promise<{ gzip: boolean; sniffed: ReturnType<typeof sniffFormat> }> {
-  const gzip = await isGzipFile(f.absPath);
-  const head = await readHead(f.absPath, gzip);
-  return { gzip, sniffed: sniffFormat(head.text, head.truncated, hintsFromPath(f.relPath)) };
+  const head = await readFileHead(f.absPath);
+  return { gzip: head.gzip, sniffed: sniffFormat(head.text, head.truncated, hintsFromPath(f.relPath)) };
 }
 
 /** Reads a whole file (not yet finished: the caller calls `ctx.finish()`). */

@@ -158,6 +158,30 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
   return lineNo;
 }
 
+/**
+ * Whether the file is gzip, and its first `maxBytes` of decoded text: {@link isGzipFile} and
+ * {@link readHead} in one open and one read for an uncompressed file (sniffing every file of a
+ * bundle is otherwise a dozen file-system round trips and a 1 MiB decode per file).
+ */
+export async function readFileHead(absPath: string, maxBytes = 64 * 1024): Promise<{ gzip: boolean; text: string; truncated: boolean }> {
+  // a character is at most 4 bytes: this many bytes hold the first `maxBytes` characters and one more
+  const want = 4 * maxBytes + 4;
+  const fh = await open(absPath, 'r');
+  let buf: Buffer;
+  let bytesRead: number;
+  try {
+    buf = Buffer.allocUnsafe(want);
+    ({ bytesRead } = await fh.read(buf, 0, want, 0));
+  } finally {
+    await fh.close();
+  }
+  if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return { gzip: true, ...(await readHead(absPath, true, maxBytes)) };
+  // decoded as readHead does: an incomplete character at the end is left out
+  const text = new StringDecoder('utf8').write(buf.subarray(0, bytesRead));
+  const truncated = text.length >= maxBytes;
+  return { gzip: false, text: text.length > maxBytes ? text.slice(0, maxBytes) : text, truncated };
+}
+
 /** The first `maxBytes` of decoded text (for sniffing the format). */
 export async function readHead(absPath: string, gzip: boolean, maxBytes = 64 * 1024): Promise<{ text: string; truncated: boolean }> {
   const { text, file } = openStream(absPath, gzip);
