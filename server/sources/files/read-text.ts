@@ -8,7 +8,6 @@ import { open } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
@@ -38,11 +37,13 @@ export async function isGzipFile(absPath: string): Promise<boolean> {
   }
 }
 
-function openStream(absPath: string, gzip: boolean, range?: ByteRange): { text: Readable; file: ReadStream } {
+async function openStream(absPath: string, gzip: boolean, range?: ByteRange): Promise<{ text: Readable; file: ReadStream }> {
   if (range && gzip) throw new Error('a byte range of a gzip file cannot be read on its own');
   // createReadStream's `end` is inclusive; callers never pass an empty range
   const file = createReadStream(absPath, range ? { highWaterMark: CHUNK_BYTES, start: range.start, end: range.end - 1 } : { highWaterMark: CHUNK_BYTES });
   if (!gzip) return { text: file, file };
+  // loaded here: most bundles have no gzip file, and start-up time counts (issue 6)
+  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   file.on('error', (e) => gunzip.destroy(e));
   file.pipe(gunzip);
@@ -51,7 +52,7 @@ function openStream(absPath: string, gzip: boolean, range?: ByteRange): { text: 
 
 /** Decoded text chunks of the whole file. */
 export async function forEachChunk(absPath: string, gzip: boolean, onChunk: (text: string) => void, opts: ReadTextOptions = {}): Promise<void> {
-  const { text, file } = openStream(absPath, gzip);
+  const { text, file } = await openStream(absPath, gzip);
   const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of text as AsyncIterable<Buffer>) {
@@ -86,7 +87,7 @@ function excerpt(buf: Buffer, start: number, end: number): string {
  */
 export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink, opts: ReadTextOptions = {}): Promise<number> {
   if (opts.range && opts.range.end <= opts.range.start) return 0;
-  const { text, file } = openStream(absPath, gzip, opts.range);
+  const { text, file } = await openStream(absPath, gzip, opts.range);
   let lineNo = 0;
   // the start of a line that continues in the next chunk
   let carry: Buffer[] = [];
@@ -184,7 +185,7 @@ export async function readFileHead(absPath: string, maxBytes = 64 * 1024): Promi
 
 /** The first `maxBytes` of decoded text (for sniffing the format). */
 export async function readHead(absPath: string, gzip: boolean, maxBytes = 64 * 1024): Promise<{ text: string; truncated: boolean }> {
-  const { text, file } = openStream(absPath, gzip);
+  const { text, file } = await openStream(absPath, gzip);
   const decoder = new StringDecoder('utf8');
   let out = '';
   let truncated = false;
