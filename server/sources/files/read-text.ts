@@ -18,6 +18,8 @@ export interface ReadTextOptions {
   onBytes?: ((bytesRead: number) => void) | undefined;
   /** Only these bytes of an uncompressed file (see byte-ranges.ts). */
   range?: ByteRange | undefined;
+  /** The whole uncompressed file, already read (see {@link readFileHead}): read from here, not from disk. */
+  bytes?: Buffer | undefined;
 }
 
 /** Bytes [start, end) of a file. */
@@ -50,12 +52,34 @@ async function openStream(absPath: string, gzip: boolean, range?: ByteRange): Pr
   return { text: gunzip, file };
 }
 
+/** The chunks of a file: from disk, or the bytes already read. */
+interface ChunkSource {
+  text: AsyncIterable<Buffer> | Iterable<Buffer>;
+  file: { readonly bytesRead: number };
+  destroy(): void;
+}
+
+async function openSource(absPath: string, gzip: boolean, opts: ReadTextOptions): Promise<ChunkSource> {
+  const bytes = opts.bytes;
+  if (bytes !== undefined && !gzip && !opts.range) return { text: [bytes], file: { bytesRead: bytes.length }, destroy() {} };
+  const { text, file } = await openStream(absPath, gzip, opts.range);
+  return {
+    text: text as AsyncIterable<Buffer>,
+    file,
+    destroy() {
+      text.destroy();
+      file.destroy();
+    },
+  };
+}
+
 /** Decoded text chunks of the whole file. */
 export async function forEachChunk(absPath: string, gzip: boolean, onChunk: (text: string) => void, opts: ReadTextOptions = {}): Promise<void> {
-  const { text, file } = await openStream(absPath, gzip);
+  const source = await openSource(absPath, gzip, { ...opts, range: undefined });
+  const { text, file } = source;
   const decoder = new StringDecoder('utf8');
   try {
-    for await (const chunk of text as AsyncIterable<Buffer>) {
+    for await (const chunk of text) {
       opts.signal?.throwIfAborted();
       opts.onBytes?.(file.bytesRead);
       const s = decoder.write(chunk);
@@ -64,8 +88,7 @@ export async function forEachChunk(absPath: string, gzip: boolean, onChunk: (tex
     const rest = decoder.end();
     if (rest) onChunk(rest);
   } finally {
-    text.destroy();
-    file.destroy();
+    source.destroy();
   }
 }
 
@@ -87,7 +110,8 @@ function excerpt(buf: Buffer, start: number, end: number): string {
  */
 export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink, opts: ReadTextOptions = {}): Promise<number> {
   if (opts.range && opts.range.end <= opts.range.start) return 0;
-  const { text, file } = await openStream(absPath, gzip, opts.range);
+  const source = await openSource(absPath, gzip, opts);
+  const { text, file } = source;
   let lineNo = 0;
   // the start of a line that continues in the next chunk
   let carry: Buffer[] = [];
@@ -101,7 +125,7 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
     else sink.line(buf.toString(ascii ? 'latin1' : 'utf8', start, stop), lineNo);
   };
   try {
-    for await (const chunk of text as AsyncIterable<Buffer>) {
+    for await (const chunk of text) {
       opts.signal?.throwIfAborted();
       opts.onBytes?.(file.bytesRead);
       let start = 0;
@@ -146,8 +170,7 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
       }
     }
   } finally {
-    text.destroy();
-    file.destroy();
+    source.destroy();
   }
   if (skippingHead !== undefined) {
     lineNo++;
@@ -162,9 +185,10 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
 /**
  * Whether the file is gzip, and its first `maxBytes` of decoded text: {@link isGzipFile} and
  * {@link readHead} in one open and one read for an uncompressed file (sniffing every file of a
- * bundle is otherwise a dozen file-system round trips and a 1 MiB decode per file).
+ * bundle is otherwise a dozen file-system round trips and a 1 MiB decode per file). `whole`: all
+ * of an uncompressed file smaller than that read (256 KiB), for {@link ReadTextOptions.bytes}.
  */
-export async function readFileHead(absPath: string, maxBytes = 64 * 1024): Promise<{ gzip: boolean; text: string; truncated: boolean }> {
+export async function readFileHead(absPath: string, maxBytes = 64 * 1024): Promise<{ gzip: boolean; text: string; truncated: boolean; whole?: Buffer }> {
   // a character is at most 4 bytes: this many bytes hold the first `maxBytes` characters and one more
   const want = 4 * maxBytes + 4;
   const fh = await open(absPath, 'r');
@@ -180,7 +204,9 @@ export async function readFileHead(absPath: string, maxBytes = 64 * 1024): Promi
   // decoded as readHead does: an incomplete character at the end is left out
   const text = new StringDecoder('utf8').write(buf.subarray(0, bytesRead));
   const truncated = text.length >= maxBytes;
-  return { gzip: false, text: text.length > maxBytes ? text.slice(0, maxBytes) : text, truncated };
+  const head = { gzip: false, text: text.length > maxBytes ? text.slice(0, maxBytes) : text, truncated };
+  // a small file (most files of a bundle) was read whole: its passes need not open it again
+  return bytesRead < want ? { ...head, whole: buf.subarray(0, bytesRead) } : head;
 }
 
 /** The first `maxBytes` of decoded text (for sniffing the format). */
