@@ -16,25 +16,27 @@ import {
   type MetricDef,
   type Series,
 } from '../../../correlators/signals/index.js';
-import { histogramQuantile } from './histogram-quantile.js';
+import { quantileOfSorted } from './histogram-quantile.js';
 
 type Role = 'bucket' | 'counter' | 'gauge' | 'num' | 'den' | 'cpu';
 
+/** Every field always set (one object shape: the sample loop stays monomorphic). */
 interface Route {
   role: Role;
   group: Group;
-  le?: number;
-  /** bucket: the slot of `le` in its group's bucket bounds. */
-  slot?: number;
+  /** bucket: its bound (else NaN). */
+  le: number;
+  /** bucket: the slot of `le` in its group's bucket bounds (else -1). */
+  slot: number;
   /** cpu-mode-share: this series is the mode of interest. */
-  part?: boolean;
+  part: boolean;
 }
 
 interface Acc {
   a: number;
   b: number;
   /** Summed bucket rates by slot of the group's `les` (holes: a bound with no rate at this time). */
-  les?: number[];
+  les: number[] | undefined;
 }
 
 interface Group {
@@ -52,7 +54,7 @@ interface Group {
   lastAcc: Acc | undefined;
 }
 
-interface RawSeries {
+export interface RawSeries {
   routes: Route[];
   prevT: number;
   prevV: number;
@@ -113,7 +115,14 @@ export class MetricDeriver {
    * is seen. `declaredType` is the `# TYPE` of its family.
    */
   sample(name: string, labelText: string, labels: (text: string) => Record<string, string>, value: number, tMs: number, declaredType?: string, familyName?: string): void {
-    this.samples++;
+    this.add(this.series(name, labelText, labels, declaredType, familyName), value, tMs);
+  }
+
+  /**
+   * The raw series `name` + `labelText` (see {@link sample}), for callers that look it up once
+   * and then {@link add} its samples.
+   */
+  series(name: string, labelText: string, labels: (text: string) => Record<string, string>, declaredType?: string, familyName?: string): RawSeries {
     let byLabels = this.raw.get(name);
     if (!byLabels) {
       byLabels = new Map();
@@ -124,6 +133,12 @@ export class MetricDeriver {
       r = { routes: this.routesOf(name, labels(labelText), declaredType, familyName), prevT: NaN, prevV: NaN };
       byLabels.set(labelText, r);
     }
+    return r;
+  }
+
+  /** One sample of a raw series from {@link series}. */
+  add(r: RawSeries, value: number, tMs: number): void {
+    this.samples++;
     if (r.routes.length === 0) return;
     let rate = NaN;
     if (r.prevT < tMs) {
@@ -138,7 +153,7 @@ export class MetricDeriver {
       const g = route.group;
       let acc = g.lastT === tMs ? g.lastAcc : g.points.get(tMs);
       if (!acc) {
-        acc = { a: 0, b: 0 };
+        acc = { a: 0, b: 0, les: undefined };
         g.points.set(tMs, acc);
       }
       g.lastT = tMs;
@@ -160,7 +175,7 @@ export class MetricDeriver {
           break;
         case 'bucket': {
           const les = (acc.les ??= []);
-          const slot = route.slot!;
+          const slot = route.slot;
           les[slot] = (les[slot] ?? 0) + rate;
           break;
         }
@@ -170,24 +185,24 @@ export class MetricDeriver {
 
   private routesOf(name: string, labels: Record<string, string>, declaredType: string | undefined, familyName: string | undefined): Route[] {
     const routes: Route[] = [];
-    const add = (def: MetricDef, role: Role, extra: Partial<Route> = {}): void => {
+    const add = (def: MetricDef, role: Role, le = NaN, part = false): void => {
       if (def.match && Object.entries(def.match).some(([k, v]) => labels[k] !== v)) return;
-      routes.push({ role, group: this.groupOf(def, labels), ...extra });
+      routes.push({ role, group: this.groupOf(def, labels), le, slot: -1, part });
     };
     let known = false;
     if (name.endsWith('_bucket')) {
       const defs = METRICS_BY_FAMILY.get(name.slice(0, -7)) ?? [];
       if (defs.length) known = true;
       const le = labels.le === undefined ? NaN : labels.le === '+Inf' ? Infinity : Number(labels.le);
-      if (!Number.isNaN(le)) for (const d of defs) if (d.derive.kind === 'quantile') add(d, 'bucket', { le });
-      for (const r of routes) if (r.role === 'bucket') r.slot = slotOf(r.group, r.le!);
+      if (!Number.isNaN(le)) for (const d of defs) if (d.derive.kind === 'quantile') add(d, 'bucket', le);
+      for (const r of routes) if (r.role === 'bucket') r.slot = slotOf(r.group, r.le);
     }
     const counterFamily = name.endsWith('_total') ? name.slice(0, -6) : declaredType === 'counter' ? name : undefined;
     if (counterFamily !== undefined) {
       for (const d of METRICS_BY_FAMILY.get(counterFamily) ?? []) {
         known = true;
         if (!COUNTER_KINDS.has(d.derive.kind)) continue;
-        if (d.derive.kind === 'cpu-mode-share') add(d, 'cpu', { part: labels.mode === d.derive.mode });
+        if (d.derive.kind === 'cpu-mode-share') add(d, 'cpu', NaN, labels.mode === d.derive.mode);
         else add(d, d.derive.kind === 'rate' ? 'counter' : 'num');
       }
       for (const d of DENOMINATORS.get(counterFamily) ?? []) {
@@ -225,7 +240,8 @@ export class MetricDeriver {
     for (const g of this.groups.values()) {
       const ts = [...g.points.keys()].sort((a, b) => a - b);
       if (ts.length === 0) continue;
-      const v = ts.map((t) => valueOf(g, g.points.get(t)!));
+      const order = g.def.derive.kind === 'quantile' ? slotsByBound(g) : undefined;
+      const v = ts.map((t) => valueOf(g, g.points.get(t)!, order));
       const s: Series = { sourceId: this.sourceId, metric: g.def.id, component: g.component, labels: g.labels, origin: g.origin, t: ts, v, file };
       if (g.host !== undefined) s.host = g.host;
       out.push(s);
@@ -245,14 +261,31 @@ function slotOf(g: Group, le: number): number {
   return slot;
 }
 
-function valueOf(g: Group, acc: Acc): number {
+/** The slots of `g`'s bucket bounds, by ascending bound (bounds are unique within a group). */
+function slotsByBound(g: Group): number[] {
+  return g.les.map((_, slot) => slot).sort((a, b) => g.les[a]! - g.les[b]!);
+}
+
+// scratch buckets for quantileOfSorted, reused across points
+const scratchLes: number[] = [];
+const scratchValues: number[] = [];
+
+function valueOf(g: Group, acc: Acc, order: number[] | undefined): number {
   const def = g.def;
   switch (def.derive.kind) {
     case 'quantile': {
-      if (!acc.les) return NaN;
-      const buckets: { le: number; value: number }[] = [];
-      acc.les.forEach((value, slot) => buckets.push({ le: g.les[slot]!, value }));
-      return histogramQuantile(def.derive.q, buckets);
+      const les = acc.les;
+      if (!les || !order) return NaN;
+      // the bounds with a rate at this time (holes: none), in ascending order
+      let n = 0;
+      for (const slot of order) {
+        const value = les[slot];
+        if (value === undefined) continue;
+        scratchLes[n] = g.les[slot]!;
+        scratchValues[n] = value;
+        n++;
+      }
+      return quantileOfSorted(def.derive.q, scratchLes, scratchValues, n);
     }
     case 'rate':
     case 'gauge':

@@ -1,5 +1,4 @@
 /** Progress of a bundle read, reported at most every 200 ms (and once when the last file is done). */
-import { performance } from 'node:perf_hooks';
 import type { FetchOptions, IngestProgress } from '../types.js';
 import type { BundleFile } from './list-files.js';
 

@@ -5,7 +5,7 @@
  * @see https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-import { MetricDeriver } from './derive-metrics.js';
+import { MetricDeriver, type RawSeries } from './derive-metrics.js';
 import { counted, wasWere, type FileContext } from './file-context.js';
 import type { FormatParser, LineHandler } from './line-handler.js';
 import type { ParseResult } from './parse-json-log.js';
@@ -36,20 +36,19 @@ function isNameChar(c: number, first: boolean): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (!first && c >= 48 && c <= 57);
 }
 
-/** One sample line, or why it is malformed. Scanned by hand: metric files run to millions of lines. */
-export function parseSampleLine(text: string): ParseResult<RawSample> {
-  const n = text.length;
-  let i = 0;
-  if (!isNameChar(text.charCodeAt(0), true)) return { ok: false, reason: 'malformed sample line' };
+/**
+ * Where the series identity of a sample line ends: after the label block of `name{…}`, or at the
+ * space after a bare `name`; -1 when neither can be found (parseSampleLine says why). `name` and
+ * the label block are a function of `text.slice(0, end)`, which is what makes it a cache key.
+ */
+function seriesEnd(text: string): number {
   const brace = text.indexOf('{');
   const space = text.indexOf(' ');
-  let labelText = '';
-  let name: string;
   if (brace > 0 && (space < 0 || brace < space)) {
-    name = text.slice(0, brace);
     // the label block ends at the last `}` unless an exemplar (` # {…}`) follows
     let j = text.indexOf(' # {') < 0 ? text.lastIndexOf('}') : -1;
     if (j < 0) {
+      const n = text.length;
       let inStr = false;
       for (j = brace + 1; j < n; j++) {
         const c = text.charCodeAt(j);
@@ -59,43 +58,68 @@ export function parseSampleLine(text: string): ParseResult<RawSample> {
         } else if (c === 34) inStr = true;
         else if (c === 125) break;
       }
-      if (j >= n) return { ok: false, reason: 'unterminated label set' };
+      if (j >= n) return -1;
     }
-    labelText = text.slice(brace, j + 1);
-    i = j + 1;
-  } else {
-    if (space < 0) return { ok: false, reason: 'malformed sample line' };
-    name = text.slice(0, space);
-    i = space;
+    return j + 1;
   }
-  for (let k = 1; k < name.length; k++) if (!isNameChar(name.charCodeAt(k), false)) return { ok: false, reason: 'malformed sample line' };
-  // value, optional timestamp, optional exemplar (` # {…} 1 123`)
-  const c0 = text.charCodeAt(i);
-  if (c0 !== 32 && c0 !== 9) return { ok: false, reason: 'malformed sample line' };
-  while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return space;
+}
+
+/** What {@link parseTail} read: one object, reused, so that a sample line allocates no result. */
+const tail = { value: 0, tMs: undefined as number | undefined };
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/**
+ * The value, optional timestamp and optional exemplar (` # {…} 1 123`) after the series identity
+ * ending at `i`, into {@link tail}; the reason when malformed.
+ */
+function parseTail(text: string, i: number): string | undefined {
+  const n = text.length;
+  if (!isBlank(text.charCodeAt(i))) return 'malformed sample line';
+  while (i < n && isBlank(text.charCodeAt(i))) i++;
   let e = i;
-  while (e < n && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9) e++;
+  while (e < n && !isBlank(text.charCodeAt(e))) e++;
+  if (e === i) return 'malformed sample line';
   const valueText = text.slice(i, e);
-  if (valueText === '') return { ok: false, reason: 'malformed sample line' };
-  while (e < n && (text.charCodeAt(e) === 32 || text.charCodeAt(e) === 9)) e++;
+  while (e < n && isBlank(text.charCodeAt(e))) e++;
   let tsText: string | undefined;
   if (e < n && text.charCodeAt(e) !== 35) {
     let f = e;
-    while (f < n && text.charCodeAt(f) !== 32 && text.charCodeAt(f) !== 9) f++;
+    while (f < n && !isBlank(text.charCodeAt(f))) f++;
     tsText = text.slice(e, f);
-    while (f < n && (text.charCodeAt(f) === 32 || text.charCodeAt(f) === 9)) f++;
-    if (f < n && text.charCodeAt(f) !== 35) return { ok: false, reason: 'malformed sample line' };
+    while (f < n && isBlank(text.charCodeAt(f))) f++;
+    if (f < n && text.charCodeAt(f) !== 35) return 'malformed sample line';
   }
   const value = parseValue(valueText);
-  if (Number.isNaN(value) && valueText !== 'NaN') return { ok: false, reason: `invalid sample value "${valueText.slice(0, 40)}"` };
+  if (Number.isNaN(value) && valueText !== 'NaN') return `invalid sample value "${valueText.slice(0, 40)}"`;
   let tMs: number | undefined;
   if (tsText !== undefined) {
     const ts = Number(tsText);
-    if (!Number.isFinite(ts)) return { ok: false, reason: `invalid timestamp "${tsText.slice(0, 40)}"` };
+    if (!Number.isFinite(ts)) return `invalid timestamp "${tsText.slice(0, 40)}"`;
     // OpenMetrics writes seconds, the Prometheus text format milliseconds
     tMs = Math.round(Math.abs(ts) < 1e11 ? ts * 1000 : ts);
   }
-  return { ok: true, value: { name, labelText, value, tMs } };
+  tail.value = value;
+  tail.tMs = tMs;
+  return undefined;
+}
+
+/** One sample line, or why it is malformed. Scanned by hand: metric files run to millions of lines. */
+export function parseSampleLine(text: string): ParseResult<RawSample> {
+  if (!isNameChar(text.charCodeAt(0), true)) return { ok: false, reason: 'malformed sample line' };
+  const end = seriesEnd(text);
+  if (end < 0) return { ok: false, reason: text.indexOf('{') > 0 && (text.indexOf(' ') < 0 || text.indexOf('{') < text.indexOf(' ')) ? 'unterminated label set' : 'malformed sample line' };
+  const brace = text.indexOf('{');
+  const hasLabels = brace > 0 && brace < end;
+  const name = hasLabels ? text.slice(0, brace) : text.slice(0, end);
+  const labelText = hasLabels ? text.slice(brace, end) : '';
+  for (let k = 1; k < name.length; k++) if (!isNameChar(name.charCodeAt(k), false)) return { ok: false, reason: 'malformed sample line' };
+  const reason = parseTail(text, end);
+  if (reason !== undefined) return { ok: false, reason };
+  return { ok: true, value: { name, labelText, value: tail.value, tMs: tail.tMs } };
 }
 
 /** `{a="x",b="y\"z"}` to a record; undefined when malformed. */
@@ -125,6 +149,8 @@ function createOpenMetricsHandler(ctx: FileContext): LineHandler {
   const types = new Map<string, string>();
   // per metric name: its family and declared type (a # TYPE line later in the file starts a new cache)
   const names = new Map<string, { family: string; declared: string | undefined }>();
+  // by series identity (`name{…}` as written): the deriver's raw series, once a line named it
+  const bySeries = new Map<string, RawSeries>();
   let labelsBad = false;
   const parseLabelsOrFlag = (text: string): Record<string, string> => {
     const l = parseLabels(text);
@@ -152,6 +178,20 @@ function createOpenMetricsHandler(ctx: FileContext): LineHandler {
         return;
       }
       if (eof) return ctx.bad(lineNo, 'line after # EOF', text);
+      // a series seen before: one lookup of its identity, no name check, no label parsing
+      const end = seriesEnd(text);
+      const known = end > 0 ? bySeries.get(text.slice(0, end)) : undefined;
+      if (known !== undefined && parseTail(text, end) === undefined) {
+        const tMs = tail.tMs;
+        if (tMs === undefined) {
+          untimed++;
+          return;
+        }
+        ctx.report.records++;
+        ctx.seen(tMs);
+        deriver.add(known, tail.value, tMs);
+        return;
+      }
       const parsed = parseSampleLine(text);
       if (!parsed.ok) return ctx.bad(lineNo, parsed.reason, text);
       const s = parsed.value;
@@ -168,7 +208,9 @@ function createOpenMetricsHandler(ctx: FileContext): LineHandler {
         names.set(s.name, nameInfo);
       }
       labelsBad = false;
-      deriver.sample(s.name, s.labelText, parseLabelsOrFlag, s.value, s.tMs, nameInfo.declared, nameInfo.family);
+      const series = deriver.series(s.name, s.labelText, parseLabelsOrFlag, nameInfo.declared, nameInfo.family);
+      bySeries.set(s.name + s.labelText, series);
+      deriver.add(series, s.value, s.tMs);
       if (labelsBad) ctx.bad(lineNo, 'malformed label set', text);
     },
     end() {

@@ -12,7 +12,7 @@ import type { FetchOptions } from '../types.js';
 import { AuditRangeMerger } from './audit-ranges.js';
 import { byteRangesOf } from './byte-ranges.js';
 import type { FileOutput, IngestJob } from './ingest-jobs.js';
-import { IngestPool } from './ingest-pool.js';
+import type { IngestPool } from './ingest-pool.js';
 import { Progress } from './ingest-progress.js';
 import { listBundle, type BundleFile } from './list-files.js';
 import { errorText, readOneFile, sniffFile } from './read-file.js';
@@ -78,7 +78,9 @@ async function readInWorkers(files: BundleFile[], window: AnalysisWindow, option
   const out = new Array<FileOutput>(files.length);
   const split = await Promise.all(files.map((f) => rangesOf(f, plan)));
   const jobCount = split.reduce((n, r) => n + (r?.length ?? 1), 0);
-  const pool = new IngestPool(Math.min(plan.workers, jobCount), window, options.tz);
+  // loaded here: a small bundle is read in this thread and never needs worker_threads
+  const { IngestPool: Pool } = await import('./ingest-pool.js');
+  const pool: IngestPool = new Pool(Math.min(plan.workers, jobCount), window, options.tz);
   const run = (job: IngestJob, key: string, bytes: number): ReturnType<IngestPool['run']> => {
     let linesSeen = 0;
     return pool.run(job, (lines, n) => {

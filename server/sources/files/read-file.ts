@@ -11,7 +11,7 @@ import { inferZone, WallClockHistogram, zoneFromOption } from './infer-zone.js';
 import type { FormatParser, SniffResult } from './line-handler.js';
 import type { BundleFile } from './list-files.js';
 import { hintsFromPath } from './path-hints.js';
-import { forEachChunk, forEachLine, isGzipFile, readHead, type ByteRange } from './read-text.js';
+import { forEachChunk, forEachLine, readFileHead, type ByteRange } from './read-text.js';
 import { sniffFormat } from './sniff-format.js';
 
 /** What the reader tells whoever shows progress. */
@@ -48,7 +48,7 @@ export function failureMessage(f: ReadFailure): string {
   return `${f.kind} after ${f.lines} lines: ${f.text}`;
 }
 
-async function resolveZone(ctx: FileContext, f: BundleFile, gzip: boolean, parser: FormatParser, options: ReadFileOptions): Promise<void> {
+async function resolveZone(ctx: FileContext, f: BundleFile, gzip: boolean, parser: FormatParser, options: ReadFileOptions, bytes: Buffer | undefined): Promise<void> {
   if (parser.zone === 'none') return;
   if (options.tz !== undefined) {
     const z = zoneFromOption(options.tz);
@@ -68,7 +68,7 @@ async function resolveZone(ctx: FileContext, f: BundleFile, gzip: boolean, parse
         if (t !== undefined) hist.add(t);
       },
       tooLong() {},
-    }, { signal: options.signal });
+    }, { signal: options.signal, bytes });
   } catch (e) {
     // a damaged file: infer from what could be read; the parsing pass reports the error
     if (options.signal?.aborted) throw e;
@@ -78,10 +78,9 @@ async function resolveZone(ctx: FileContext, f: BundleFile, gzip: boolean, parse
 }
 
 /** Sniffs a file's format from its first 64 KiB. */
-export async function sniffFile(f: BundleFile): Promise<{ gzip: boolean; sniffed: ReturnType<typeof sniffFormat> }> {
-  const gzip = await isGzipFile(f.absPath);
-  const head = await readHead(f.absPath, gzip);
-  return { gzip, sniffed: sniffFormat(head.text, head.truncated, hintsFromPath(f.relPath)) };
+export async function sniffFile(f: BundleFile): Promise<{ gzip: boolean; sniffed: ReturnType<typeof sniffFormat>; whole?: Buffer | undefined }> {
+  const head = await readFileHead(f.absPath);
+  return { gzip: head.gzip, sniffed: sniffFormat(head.text, head.truncated, hintsFromPath(f.relPath)), whole: head.whole };
 }
 
 /** Reads a whole file (not yet finished: the caller calls `ctx.finish()`). */
@@ -90,8 +89,10 @@ export async function readOneFile(f: BundleFile, window: AnalysisWindow, options
   const report = ctx.report;
   let gzip: boolean;
   let sniffed: ReturnType<typeof sniffFormat>;
+  // the whole file when sniffing read all of it (a small file): both passes read from it
+  let bytes: Buffer | undefined;
   try {
-    ({ gzip, sniffed } = await sniffFile(f));
+    ({ gzip, sniffed, whole: bytes } = await sniffFile(f));
   } catch (e) {
     report.status = 'failed';
     report.message = `cannot open file: ${errorText(e)}`;
@@ -108,7 +109,7 @@ export async function readOneFile(f: BundleFile, window: AnalysisWindow, options
   let finished = false;
   let handler: { end(): void } | undefined;
   try {
-    await resolveZone(ctx, f, gzip, parser, options);
+    await resolveZone(ctx, f, gzip, parser, options, bytes);
     const onBytes = (n: number): void => hooks.bytes(n);
     if (parser.lines) {
       const h = parser.lines(ctx, sn);
@@ -130,13 +131,13 @@ export async function readOneFile(f: BundleFile, window: AnalysisWindow, options
           ctx.bad(n, 'line longer than 1 MiB', excerpt);
           ctx.limit('lines longer than 1 MiB are not read (counted as bad lines)');
         },
-      }, { signal: options.signal, onBytes });
+      }, { signal: options.signal, onBytes, bytes });
       finished = true;
       h.end();
     } else if (parser.chunks) {
       const h = parser.chunks(ctx, sn);
       handler = h;
-      await forEachChunk(f.absPath, gzip, (text) => h.chunk(text), { signal: options.signal, onBytes });
+      await forEachChunk(f.absPath, gzip, (text) => h.chunk(text), { signal: options.signal, onBytes, bytes });
       finished = true;
       h.end();
     }

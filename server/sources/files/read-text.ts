@@ -8,7 +8,6 @@ import { open } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
@@ -19,6 +18,8 @@ export interface ReadTextOptions {
   onBytes?: ((bytesRead: number) => void) | undefined;
   /** Only these bytes of an uncompressed file (see byte-ranges.ts). */
   range?: ByteRange | undefined;
+  /** The whole uncompressed file, already read (see {@link readFileHead}): read from here, not from disk. */
+  bytes?: Buffer | undefined;
 }
 
 /** Bytes [start, end) of a file. */
@@ -38,23 +39,47 @@ export async function isGzipFile(absPath: string): Promise<boolean> {
   }
 }
 
-function openStream(absPath: string, gzip: boolean, range?: ByteRange): { text: Readable; file: ReadStream } {
+async function openStream(absPath: string, gzip: boolean, range?: ByteRange): Promise<{ text: Readable; file: ReadStream }> {
   if (range && gzip) throw new Error('a byte range of a gzip file cannot be read on its own');
   // createReadStream's `end` is inclusive; callers never pass an empty range
   const file = createReadStream(absPath, range ? { highWaterMark: CHUNK_BYTES, start: range.start, end: range.end - 1 } : { highWaterMark: CHUNK_BYTES });
   if (!gzip) return { text: file, file };
+  // loaded here: most bundles have no gzip file, and start-up time counts (issue 6)
+  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   file.on('error', (e) => gunzip.destroy(e));
   file.pipe(gunzip);
   return { text: gunzip, file };
 }
 
+/** The chunks of a file: from disk, or the bytes already read. */
+interface ChunkSource {
+  text: AsyncIterable<Buffer> | Iterable<Buffer>;
+  file: { readonly bytesRead: number };
+  destroy(): void;
+}
+
+async function openSource(absPath: string, gzip: boolean, opts: ReadTextOptions): Promise<ChunkSource> {
+  const bytes = opts.bytes;
+  if (bytes !== undefined && !gzip && !opts.range) return { text: [bytes], file: { bytesRead: bytes.length }, destroy() {} };
+  const { text, file } = await openStream(absPath, gzip, opts.range);
+  return {
+    text: text as AsyncIterable<Buffer>,
+    file,
+    destroy() {
+      text.destroy();
+      file.destroy();
+    },
+  };
+}
+
 /** Decoded text chunks of the whole file. */
 export async function forEachChunk(absPath: string, gzip: boolean, onChunk: (text: string) => void, opts: ReadTextOptions = {}): Promise<void> {
-  const { text, file } = openStream(absPath, gzip);
+  const source = await openSource(absPath, gzip, { ...opts, range: undefined });
+  const { text, file } = source;
   const decoder = new StringDecoder('utf8');
   try {
-    for await (const chunk of text as AsyncIterable<Buffer>) {
+    for await (const chunk of text) {
       opts.signal?.throwIfAborted();
       opts.onBytes?.(file.bytesRead);
       const s = decoder.write(chunk);
@@ -63,8 +88,7 @@ export async function forEachChunk(absPath: string, gzip: boolean, onChunk: (tex
     const rest = decoder.end();
     if (rest) onChunk(rest);
   } finally {
-    text.destroy();
-    file.destroy();
+    source.destroy();
   }
 }
 
@@ -86,7 +110,8 @@ function excerpt(buf: Buffer, start: number, end: number): string {
  */
 export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink, opts: ReadTextOptions = {}): Promise<number> {
   if (opts.range && opts.range.end <= opts.range.start) return 0;
-  const { text, file } = openStream(absPath, gzip, opts.range);
+  const source = await openSource(absPath, gzip, opts);
+  const { text, file } = source;
   let lineNo = 0;
   // the start of a line that continues in the next chunk
   let carry: Buffer[] = [];
@@ -100,7 +125,7 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
     else sink.line(buf.toString(ascii ? 'latin1' : 'utf8', start, stop), lineNo);
   };
   try {
-    for await (const chunk of text as AsyncIterable<Buffer>) {
+    for await (const chunk of text) {
       opts.signal?.throwIfAborted();
       opts.onBytes?.(file.bytesRead);
       let start = 0;
@@ -145,8 +170,7 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
       }
     }
   } finally {
-    text.destroy();
-    file.destroy();
+    source.destroy();
   }
   if (skippingHead !== undefined) {
     lineNo++;
@@ -158,9 +182,36 @@ export async function forEachLine(absPath: string, gzip: boolean, sink: LineSink
   return lineNo;
 }
 
+/**
+ * Whether the file is gzip, and its first `maxBytes` of decoded text: {@link isGzipFile} and
+ * {@link readHead} in one open and one read for an uncompressed file (sniffing every file of a
+ * bundle is otherwise a dozen file-system round trips and a 1 MiB decode per file). `whole`: all
+ * of an uncompressed file smaller than that read (256 KiB), for {@link ReadTextOptions.bytes}.
+ */
+export async function readFileHead(absPath: string, maxBytes = 64 * 1024): Promise<{ gzip: boolean; text: string; truncated: boolean; whole?: Buffer }> {
+  // a character is at most 4 bytes: this many bytes hold the first `maxBytes` characters and one more
+  const want = 4 * maxBytes + 4;
+  const fh = await open(absPath, 'r');
+  let buf: Buffer;
+  let bytesRead: number;
+  try {
+    buf = Buffer.allocUnsafe(want);
+    ({ bytesRead } = await fh.read(buf, 0, want, 0));
+  } finally {
+    await fh.close();
+  }
+  if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return { gzip: true, ...(await readHead(absPath, true, maxBytes)) };
+  // decoded as readHead does: an incomplete character at the end is left out
+  const text = new StringDecoder('utf8').write(buf.subarray(0, bytesRead));
+  const truncated = text.length >= maxBytes;
+  const head = { gzip: false, text: text.length > maxBytes ? text.slice(0, maxBytes) : text, truncated };
+  // a small file (most files of a bundle) was read whole: its passes need not open it again
+  return bytesRead < want ? { ...head, whole: buf.subarray(0, bytesRead) } : head;
+}
+
 /** The first `maxBytes` of decoded text (for sniffing the format). */
 export async function readHead(absPath: string, gzip: boolean, maxBytes = 64 * 1024): Promise<{ text: string; truncated: boolean }> {
-  const { text, file } = openStream(absPath, gzip);
+  const { text, file } = await openStream(absPath, gzip);
   const decoder = new StringDecoder('utf8');
   let out = '';
   let truncated = false;

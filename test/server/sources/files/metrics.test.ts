@@ -27,6 +27,8 @@ test('histogramQuantile: Prometheus bucketQuantile rules', () => {
     [0.5, b([[0.1, 10], [1, 50]]), NaN, 'no +Inf bucket'],
     [0.5, b([[Infinity, 0], [1, 0]]), NaN, 'no observations'],
     [0.5, b([[1, 10], [2, 8], [Infinity, 20]]), 1, 'non-monotonic buckets made monotonic'],
+    // rank 10 of 40 in (0, 1] holding 10 + 10
+    [0.25, b([[Infinity, 40], [1, 10], [1, 10]]), 0.5, 'equal bounds merged, input in any order'],
   ];
   for (const [q, buckets, want, why] of rows) {
     const got = histogramQuantile(q, buckets);
@@ -115,4 +117,37 @@ test('query_range JSON: PromQL results named by the file, raw series derived, un
 test('query_range JSON: an error response fails the source with the API message', async (t) => {
   const set = await readFiles(t, { 'metrics/q.json': '{"status":"error","errorType":"bad_data","error":"parse error at char 5"}' });
   assert.deepEqual([set.sources[0]?.format, set.sources[0]?.status, set.sources[0]?.message], ['prometheus-query-range', 'failed', 'query_range error: parse error at char 5']);
+});
+
+test('OpenMetrics: every line of a series seen before is checked as strictly as its first', async (t) => {
+  const series = 'etcd_server_leader_changes_seen_total{instance="cp-1:2381",job="etcd"}';
+  const set = await readFiles(t, {
+    'metrics/m.om': [
+      '# TYPE etcd_server_leader_changes_seen counter',
+      `${series} 4`,
+      `${series} 5 1795831200`,
+      `${series} 7 later`,
+      `${series} 8 1795831215 # {trace_id="a"} 1 1795831214`,
+      `${series} 9 1795831215`,
+      `${series}  14\t1795831230`,
+      `${series} x 1795831245`,
+      `${series} 15 1795831245 extra`,
+      `${series}`,
+      'etcd_server_leader_changes_seen_total{instance="cp-2:2381",job=etcd} 1 1795831200',
+      'etcd_server_leader_changes_seen_total{instance="cp-2:2381",job=etcd} 2 1795831215',
+      '# EOF',
+    ].join('\n'),
+  });
+  const report = set.sources[0]!;
+  assert.deepEqual(report.badSamples.map((b) => [b.line, b.reason]), [
+    [4, 'invalid timestamp "later"'],
+    [8, 'invalid sample value "x"'],
+    [9, 'malformed sample line'],
+    [10, 'malformed sample line'],
+    [11, 'malformed label set'],
+  ], 'a bad label set is reported once, where its series first appears');
+  assert.deepEqual(report.limits, ['1 sample without a timestamp was skipped (a single scrape cannot be placed in time)']);
+  // 5 -> 8 in 15 s; the second sample at :15 adds nothing; 8 -> 14 in 15 s
+  const s = find(set.series, 'etcd_leader_changes_per_s', 'cp-1');
+  assert.deepEqual([s.t.map(iso), s.v], [['2026-11-28T02:00:15.000Z', '2026-11-28T02:00:30.000Z'], [0.2, 0.4]]);
 });
