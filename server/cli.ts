@@ -319,21 +319,11 @@ export function describeProgress(p: PipelineProgress): string {
 }
 
 /** One line for stderr, always: what was read, bad lines with file:line, degraded sources, the answer. */
-/**
- * A count with en-US digit grouping (`68,265`), as formatCount writes it, without
- * toLocaleString: its first call starts ICU number formatting, ~25 ms of every `analyze` on this
- * machine for one stderr line (issue 6).
- */
-function groupedCount(n: number): string {
-  if (!Number.isSafeInteger(n) || n < 0 || Object.is(n, -0)) return formatCount(n);
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
 export function summarizeReport(report: Report): string {
   const s = report.stats;
-  const parts = [`rootline: ${groupedCount(s.files)} files, ${groupedCount(s.lines)} lines read in ${formatDuration(s.ingestMs)}`];
+  const parts = [`rootline: ${formatCount(s.files)} files, ${formatCount(s.lines)} lines read in ${formatDuration(s.ingestMs)}`];
   const samples = report.sources.flatMap((src) => src.badSamples.slice(0, 1).map((b) => `${b.file}:${b.line} ${b.reason}`));
-  parts.push(s.badLines > 0 ? `${groupedCount(s.badLines)} bad lines (${samples.slice(0, 3).join(', ')}${samples.length > 3 ? ', …' : ''})` : 'no bad lines');
+  parts.push(s.badLines > 0 ? `${formatCount(s.badLines)} bad lines (${samples.slice(0, 3).join(', ')}${samples.length > 3 ? ', …' : ''})` : 'no bad lines');
   const degraded = report.sources.filter((src) => src.status !== 'ok').map((src) => `${src.sourceId} ${src.status}`);
   if (degraded.length > 0) parts.push(`degraded: ${degraded.slice(0, 5).join(', ')}${degraded.length > 5 ? `, +${degraded.length - 5} more` : ''}`);
   const top = report.hypotheses[0];

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatConfidence, formatDuration, formatMetricValue, formatOffset, formatPercent, formatUtc, formatUtcTime } from '../../../server/render/index.js';
+import fc from 'fast-check';
+import { formatConfidence, formatCount, formatDuration, formatMetricValue, formatOffset, formatPercent, formatUtc, formatUtcTime } from '../../../server/render/index.js';
 
 test('formatters', async (t) => {
   const rows: [string, string, string][] = [
@@ -26,4 +27,15 @@ test('formatters', async (t) => {
     ['missing value', formatMetricValue(null, 's'), '—'],
   ];
   for (const [name, actual, expected] of rows) await t.test(name, () => assert.equal(actual, expected));
+});
+
+test('formatCount groups digits by hand exactly as en-US toLocaleString does', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.integer(), fc.double({ noNaN: true, min: -1e17, max: 1e17 }), fc.constantFrom(0, -0, 999, 1000, 2 ** 53 - 1, 2 ** 53 + 2)), (n) => {
+      assert.equal(formatCount(n), Math.round(n).toLocaleString('en-US'));
+    }),
+    { numRuns: 2000, seed: 11 },
+  );
+  assert.equal(formatCount(Number.NaN), '—');
+  assert.equal(formatCount(undefined), '—');
 });
