@@ -108,12 +108,15 @@ export class FactTrains {
           const g = groups.length;
           kernel = Math.max(kernel, ea.p + eb.p);
           // each time of a votes for the differences to b's times within the bound, weight 1 per a-time
+          // (b's times within the bound are the run [lo, hi): no list of them per a-time)
           let lo = 0;
-          for (const [k, ta] of ea.t.entries()) {
+          for (let k = 0; k < ea.t.length; k++) {
+            const ta = ea.t[k]!;
             while (lo < eb.t.length && eb.t[lo]! < ta - MAX_SKEW_MS) lo++;
-            const near: { d: number; m: number }[] = [];
-            for (let m = lo; m < eb.t.length && eb.t[m]! <= ta + MAX_SKEW_MS; m++) near.push({ d: ta - eb.t[m]!, m });
-            for (const { d, m } of near) votes.push({ d, w: 1 / near.length, a: k + g * 1e6, b: m + g * 1e6, g });
+            let hi = lo;
+            while (hi < eb.t.length && eb.t[hi]! <= ta + MAX_SKEW_MS) hi++;
+            const w = 1 / (hi - lo);
+            for (let m = lo; m < hi; m++) votes.push({ d: ta - eb.t[m]!, w, a: k + g * 1e6, b: m + g * 1e6, g });
           }
         }
         if (votes.length < 2) continue;
