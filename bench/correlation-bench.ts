@@ -21,7 +21,7 @@ export interface CorrelationPoint {
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 
 export async function runCorrelationPoint(series: number, minutes: number, logs: number, runs: number): Promise<CorrelationPoint> {
-  const m = await measure(process.execPath, ['--max-old-space-size=8192', path.join(HERE, 'correlation-child.js'), String(series), String(minutes), String(logs), String(runs)]);
+  const m = await measure(process.execPath, ['--max-old-space-size=8192', '--expose-gc', path.join(HERE, 'correlation-child.js'), String(series), String(minutes), String(logs), String(runs)]);
   const r = lastJson<{ firstMs: number; firstCpuMs: number; medianMs: number; verdict: string }>(m, `analysis of ${series} series x ${minutes} min`);
   return { series, minutes, logs, ...r };
 }

@@ -136,7 +136,11 @@ async function correlationSection(): Promise<void> {
   print('## Correlation (`analyzeSignals` on synthetic signals)');
   print();
   const runs = 3;
-  const target = await runCorrelationPoint(500, 60, 100_000, runs);
+  // the goal's point in five fresh processes: one cold run moves by +-10 % with the host
+  const targets: CorrelationPoint[] = [];
+  for (let i = 0; i < (quick ? 1 : 5); i++) targets.push(await runCorrelationPoint(500, 60, 100_000, runs));
+  const byFirst = [...targets].sort((a, b) => a.firstMs - b.firstMs);
+  const target = byFirst[Math.floor(byFirst.length / 2)]!;
   const bySeries: CorrelationPoint[] = [];
   for (const n of quick ? [125, 500] : [125, 250, 500, 1000]) bySeries.push(n === 500 ? target : await runCorrelationPoint(n, 60, 100_000, runs));
   // a longer window at the same event rate (100,000 an hour): a fixed count in a short window would
@@ -149,10 +153,12 @@ async function correlationSection(): Promise<void> {
   // on CPU time: on a shared host, wall time measures the other work as much as this one
   const k1 = growthExponent(bySeries.map((p) => ({ size: p.series, ms: p.firstCpuMs })));
   const k2 = growthExponent(byWindow.map((p) => ({ size: p.minutes, ms: p.firstCpuMs })));
-  print(`Goal: 500 series x 1 h + 100,000 events in <= 1 s: first run ${fixed(target.firstMs, 0)} ms wall (${target.firstMs <= 1000 ? 'met' : 'NOT met'}), ${fixed(target.firstCpuMs, 0)} ms CPU.`);
+  print(
+    `Goal: 500 series x 1 h + 100,000 events in <= 1 s: first run ${fixed(target.firstMs, 0)} ms wall, the median of ${targets.length} processes (${byFirst.map((p) => fixed(p.firstMs, 0)).join(', ')}; ${target.firstMs <= 1000 ? 'met' : 'NOT met'}), ${fixed(target.firstCpuMs, 0)} ms CPU. Each run starts from a collected heap (the generator's garbage is not the analysis').`,
+  );
   print(`Growth (first run, CPU time): time ~ series^${fixed(k1, 2)} (100,000 records), time ~ window^${fixed(k2, 2)} (records growing with it); 1.00 is linear.`);
   print();
-  results['correlation'] = { bySeries, byWindow, k1, k2 };
+  results['correlation'] = { bySeries, byWindow, k1, k2, targets };
 }
 
 async function liveSection(): Promise<void> {
