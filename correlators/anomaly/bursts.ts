@@ -164,18 +164,18 @@ export class FactGroups {
   }
 
   /**
-   * The facts' own times (`atMs`) per source and train (fact key and `trainHost(key, host)`, which
-   * may blank the host), each train once per source in order of its first fact: what the clock's
-   * fact trains compare, without a map lookup per fact.
+   * The facts' own times (`atMs`) per source and train (`trainOf(key, host)` names it; it may
+   * merge hosts), each train once per source in order of its first fact: what the clock's fact
+   * trains compare, without a map lookup per fact.
    */
-  trains(trainHost: (key: string, host: string) => string): { sourceId: string; group: string; t: number[] }[] {
+  trains(trainOf: (key: string, host: string) => string): { sourceId: string; group: string; t: number[] }[] {
     const names = new Map<string, number>();
     const bySource: ({ first: number; sourceId: string; group: string; t: number[] } | undefined)[][] = [];
     const out: { first: number; sourceId: string; group: string; t: number[] }[] = [];
     for (let gi = 0; gi < this.#groups.length; gi++) {
       const { key, host } = this.#meta[gi]!;
-      const group = `${key}|${trainHost(key, host)}`;
-      let tg = names.get(group);
+      const group = trainOf(key, host);
+    let tg = names.get(group);
       if (tg === undefined) {
         names.set(group, (tg = bySource.length));
         bySource.push([]);

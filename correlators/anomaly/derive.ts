@@ -74,11 +74,11 @@ function sameGrid(group: Series[]): boolean {
 }
 
 /**
- * {@link codeShare} of one group whose series share one grid, summed by index instead of through
- * maps keyed by timestamp (the profile's hot spot): the same sums in the same order, so the same
- * values; undefined when the grids differ.
+ * Point-wise sums of a group whose series share one grid, by index instead of through maps keyed
+ * by timestamp (the profile's hot spot): the same sums in the same order, so the same values;
+ * `hits` sums the series `hit` picks. Undefined when the grids differ.
  */
-function codeShareAligned(group: Series[], pick: (code: string) => boolean): { t: number[]; v: number[] } | undefined {
+function gridSums(group: Series[], hit: (s: Series) => boolean = () => false): { grid: number[]; totals: Float64Array; hits: Float64Array; seen: Uint8Array } | undefined {
   if (!sameGrid(group)) return undefined;
   const grid = group[0]!.t;
   const n = grid.length;
@@ -86,48 +86,40 @@ function codeShareAligned(group: Series[], pick: (code: string) => boolean): { t
   const hits = new Float64Array(n);
   const seen = new Uint8Array(n);
   for (const s of group) {
-    const code = s.labels['code'] ?? s.labels['rcode'] ?? '';
-    const hit = pick(code);
+    const picked = hit(s);
     for (let i = 0; i < n; i++) {
       const v = s.v[i]!;
       if (!Number.isFinite(v)) continue;
       totals[i] = totals[i]! + v;
-      if (hit) hits[i] = hits[i]! + v;
+      if (picked) hits[i] = hits[i]! + v;
       seen[i] = 1;
     }
   }
+  return { grid, totals, hits, seen };
+}
+
+/** The points of {@link gridSums} where some series had a value, as `value(i)`. */
+function seenPoints(sums: { grid: number[]; seen: Uint8Array }, value: (i: number) => number): { t: number[]; v: number[] } {
   const t: number[] = [];
   const v: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (!seen[i]) continue;
-    t.push(grid[i]!);
-    v.push(totals[i]! > 0 ? hits[i]! / totals[i]! : NaN);
+  for (let i = 0; i < sums.grid.length; i++) {
+    if (!sums.seen[i]) continue;
+    t.push(sums.grid[i]!);
+    v.push(value(i));
   }
   return { t, v };
 }
 
-/** The point-wise sum of a group on one grid, by index: the same sums in the same order as the map keyed by time; undefined when the grids differ. */
+/** {@link codeShare} of one group on one grid ({@link gridSums}); undefined when the grids differ. */
+function codeShareAligned(group: Series[], pick: (code: string) => boolean): { t: number[]; v: number[] } | undefined {
+  const sums = gridSums(group, (s) => pick(s.labels['code'] ?? s.labels['rcode'] ?? ''));
+  return sums && seenPoints(sums, (i) => (sums.totals[i]! > 0 ? sums.hits[i]! / sums.totals[i]! : NaN));
+}
+
+/** The point-wise sum of a group on one grid ({@link gridSums}); undefined when the grids differ. */
 function sumAligned(group: Series[]): { t: number[]; v: number[] } | undefined {
-  if (!sameGrid(group)) return undefined;
-  const grid = group[0]!.t;
-  const sum = new Float64Array(grid.length);
-  const seen = new Uint8Array(grid.length);
-  for (const s of group) {
-    for (let i = 0; i < grid.length; i++) {
-      const v = s.v[i]!;
-      if (!Number.isFinite(v)) continue;
-      sum[i] = sum[i]! + v;
-      seen[i] = 1;
-    }
-  }
-  const t: number[] = [];
-  const v: number[] = [];
-  for (let i = 0; i < grid.length; i++) {
-    if (!seen[i]) continue;
-    t.push(grid[i]!);
-    v.push(sum[i]!);
-  }
-  return { t, v };
+  const sums = gridSums(group);
+  return sums && seenPoints(sums, (i) => sums.totals[i]!);
 }
 
 /** The metrics deriveSeries reads (typed: it cannot read one not listed here): nothing else changes its output. */
@@ -146,8 +138,8 @@ export function deriveSeries(series: readonly Series[]): Series[] {
     if (!q) continue;
     const lastQ = q.v.filter(Number.isFinite).at(-1) ?? NaN;
     // one scrape grid (the usual case): the quota at the same index, not through a map keyed by time
-    const quotaAt: (i: number) => number = sameGrid([s, q]) ? (i) => q.v[i]! : ((qm) => (i: number) => qm.get(s.t[i]!) ?? lastQ)(pointMap(q));
-    out.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / quotaAt(i))));
+    const qm = sameGrid([s, q]) ? undefined : pointMap(q);
+    out.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / (qm ? qm.get(s.t[i]!) ?? lastQ : q.v[i]!))));
   }
   for (const s of by('node_timex_offset_s')) out.push(derived(s, 'node_timex_offset_abs_s', 'abs(node_timex_offset_seconds)', s.t.slice(), s.v.map(Math.abs)));
   // pending pods summed over queues

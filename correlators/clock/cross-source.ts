@@ -58,24 +58,24 @@ export class FactTrains {
   readonly #by = new Map<string, Map<string, { t: number[]; p: number }>>();
 
   add(sourceId: string, group: string, atMs: number, precisionMs: number): void {
-    let g = this.#by.get(sourceId);
-    if (!g) this.#by.set(sourceId, (g = new Map()));
-    const e = g.get(group);
-    if (e) {
-      e.t.push(atMs);
-      if (precisionMs > e.p) e.p = precisionMs;
-    } else g.set(group, { t: [atMs], p: precisionMs });
+    this.#entry(sourceId, group, precisionMs).t.push(atMs);
   }
 
   /** `add` for many times of one source and group; the trains keep `times` (the caller gives it up). */
   addTimes(sourceId: string, group: string, times: number[], precisionMs: number): void {
+    const e = this.#entry(sourceId, group, precisionMs);
+    if (e.t.length === 0) e.t = times;
+    else for (const t of times) e.t.push(t);
+  }
+
+  /** The times of a source's group, its precision raised to `precisionMs`. */
+  #entry(sourceId: string, group: string, precisionMs: number): { t: number[]; p: number } {
     let g = this.#by.get(sourceId);
     if (!g) this.#by.set(sourceId, (g = new Map()));
-    const e = g.get(group);
-    if (e) {
-      for (const t of times) e.t.push(t);
-      if (precisionMs > e.p) e.p = precisionMs;
-    } else g.set(group, { t: times, p: precisionMs });
+    let e = g.get(group);
+    if (!e) g.set(group, (e = { t: [], p: precisionMs }));
+    else if (precisionMs > e.p) e.p = precisionMs;
+    return e;
   }
 
   /** See {@link factTrainEdges}. */

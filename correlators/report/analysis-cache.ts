@@ -16,6 +16,11 @@ import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, typ
 
 const DERIVED_FROM = new Set<string>(DERIVE_INPUTS);
 
+function factRecordOf(r: LogRecord): FactRecord | undefined {
+  const fact = classifyLog(r);
+  return fact ? { fact, record: r, atMs: r.atMs } : undefined;
+}
+
 /** Counts of work done and reused, for the live status and the benchmarks. */
 export interface CacheStats {
   analyses: number;
@@ -63,16 +68,10 @@ export class AnalysisCache {
 
   /** The fact a log record states (classifyLog) with the record, at its own time; once per record. */
   factOf(r: LogRecord): FactRecord | undefined {
-    if (!this.keepRecords) {
-      // a one-shot analysis: no closure or map per record
-      this.#records.classified++;
-      const fact = classifyLog(r);
-      return fact ? { fact, record: r, atMs: r.atMs } : undefined;
-    }
-    return this.#remember(this.#facts, r, this.#records, () => {
-      const fact = classifyLog(r);
-      return fact ? { fact, record: r, atMs: r.atMs } : undefined;
-    });
+    if (this.keepRecords) return this.#remember(this.#facts, r, this.#records, () => factRecordOf(r));
+    // a one-shot analysis: no closure or map per record
+    this.#records.classified++;
+    return factRecordOf(r);
   }
 
   /** The fact a kept audit request states, with the record it is shown as; once per sample. */

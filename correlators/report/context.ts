@@ -51,6 +51,8 @@ function anchorsOf(facts: readonly FactRecord[]): AnchorFact[] {
 
 /** Fact kinds written at one instant cluster-wide, so members' and metrics' copies pair without a host. */
 const CLUSTER_WIDE = new Set(['etcd-leader-election', 'controller-lease-lost', 'apiserver-errors']);
+/** The clock's group of a fact kind on a host: fact kind and host, without the host for cluster-wide kinds. */
+const clockGroup = (key: string, host: string | undefined): string => `${key}|${CLUSTER_WIDE.has(key) ? '' : host ?? ''}`;
 /** Metric episodes that mark a moment precisely enough (one scrape) to pair with log lines. */
 const METRIC_MOMENTS = new Set(['etcd-leader-election', 'node-not-ready', 'controller-lease-lost']);
 /** The series those moments are read from (a leader change counter, node Ready, lease holder). */
@@ -59,12 +61,10 @@ const MOMENT_METRICS = new Set(['etcd_leader_changes_per_s', 'node_ready', 'lead
 /** The facts' and metric moments' times by source and group (fact kind and host), at face value. */
 function factTrains(groups: FactGroups, metricObs: Observation[]): FactTrains {
   const trains = new FactTrains();
-  for (const e of groups.trains((key, host) => (CLUSTER_WIDE.has(key) ? '' : host))) trains.addTimes(e.sourceId, e.group, e.t, 0);
+  for (const e of groups.trains(clockGroup)) trains.addTimes(e.sourceId, e.group, e.t, 0);
   for (const o of metricObs) {
-    if (!METRIC_MOMENTS.has(o.key)) continue;
-    const host = CLUSTER_WIDE.has(o.key) ? '' : o.host ?? '';
     // the episode start is already half a scrape before the first point past the threshold
-    trains.add(o.sourceId, `${o.key}|${host}`, o.startMs, 7_500);
+    if (METRIC_MOMENTS.has(o.key)) trains.add(o.sourceId, clockGroup(o.key, o.host), o.startMs, 7_500);
   }
   return trains;
 }
@@ -158,7 +158,8 @@ function leaseHolder(signals: SignalSet, name: string): string | undefined {
   return best;
 }
 
-function buildTopology(signals: SignalSet, scan: LogScan): Topology {
+/** `schedulerLeader`: the scheduler's host by its lease metric, when one names it ({@link leaseHolder}). */
+function buildTopology(signals: SignalSet, scan: LogScan, schedulerLeader: string | undefined): Topology {
   const etcd = new Set(scan.etcdHosts);
   const cp = new Set<string>();
   const memberHosts: Record<string, string> = { ...scan.memberHosts };
@@ -187,8 +188,7 @@ function buildTopology(signals: SignalSet, scan: LogScan): Topology {
   for (const h of etcd) cp.add(h);
   const t: Topology = { etcdHosts: [...etcd].sort(), memberHosts, controlPlaneHosts: [...cp].sort() };
   // the scheduler leader: leader_election_master_status{name="kube-scheduler"} == 1, or its Events' reporting instance
-  const sched = leaseHolder(signals, 'kube-scheduler');
-  if (sched) t.schedulerHost = sched;
+  if (schedulerLeader) t.schedulerHost = schedulerLeader;
   else {
     const node = scan.schedulerNodes.find((n) => cp.size === 0 || cp.has(n));
     if (node) t.schedulerHost = node;
@@ -222,7 +222,8 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   // one pass over the records: their facts (grouped while the record is in the processor's cache),
   // their clocks, and what topology and coverage need
   const groups = new FactGroups([], signals.logs.length);
-  const scan = new LogScan(leaseHolder(signals, 'kube-scheduler') === undefined);
+  const schedulerLeader = leaseHolder(signals, 'kube-scheduler');
+  const scan = new LogScan(schedulerLeader === undefined);
   const ids = new Set<string>();
   let lastSource: string | undefined;
   for (const r of signals.logs) {
@@ -255,7 +256,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const rough = [...groups.starts(), ...roughSeries];
   const starts: TimedFact[] = rough.map((o) => ({
     sourceId: o.sourceId,
-    group: `${o.key}|${CLUSTER_WIDE.has(o.key) ? '' : o.host ?? ''}`,
+    group: clockGroup(o.key, o.host),
     atMs: o.startMs,
     precisionMs: o.basis === 'metric' ? 7_500 : o.basis === 'iostat' || o.basis === 'audit' ? 2_500 : 1_000,
   }));
@@ -286,7 +287,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   return {
     window: signals.window,
     observations,
-    topology: buildTopology(signals, scan),
+    topology: buildTopology(signals, scan, schedulerLeader),
     coverage: buildCoverage(signals, scan),
     facts,
     offsets,
