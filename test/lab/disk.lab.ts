@@ -1,6 +1,6 @@
 // Real etcd, real disk: fio saturates the leader's capped volume until etcd logs `slow fdatasync`
-// and loses its leader. rootline must name etcd-disk-latency on that member, from the files and
-// from the live Prometheus. Runs with `npm run test:lab` (not `npm test`: it needs root and ~4 min).
+// (and, in most runs, loses its leader). rootline must name etcd-disk-latency on that member,
+// from the files and from the live Prometheus. Runs with `npm run test:lab` (not `npm test`: it needs root and ~4 min).
 import { EXPECTED } from './harness/check-run.js';
 import { defineLabTest } from './harness/lab-test.js';
 

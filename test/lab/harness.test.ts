@@ -1,7 +1,7 @@
 // The lab harness's own pieces that need no root and no etcd, run with `npm test`: the delay
 // proxy holds only the culprit's traffic and keeps order, the trims keep exactly the window,
 // the OpenMetrics export orders histogram samples as the format requires, the answer checks
-// read a report as the tests do, and the ledger stops what it recorded by PID.
+// read a report as the tests do, the run checks judge a fault from etcd's own evidence, and the ledger stops what it recorded by PID.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { trimEtcdLog, trimIostat } from './harness/bundle.js';
-import { checkAnswer, EXPECTED } from './harness/check-run.js';
+import { checkAnswer, checkRun, EXPECTED } from './harness/check-run.js';
 import { startDelayProxy } from './harness/delay-proxy.js';
 import { buildPrometheusConfig } from './harness/monitoring.js';
 import type { Member } from './harness/etcd-cluster.js';
@@ -182,4 +182,22 @@ test('lab contamination: other work above the limit is named first, below it the
   assert.equal(idle.contaminated, false);
   assert.match(idle.note, /^clean input/);
   assert.equal(contamination({ observed: {} } as unknown as LabRun).contaminated, false);
+});
+
+test('lab run checks: a disk fault takes with slow fdatasync and a high fsync p99, an election or not', () => {
+  const member = (slowFdatasync: number, fsyncP99DuringMs: number | null): object => ({ slowFdatasync, slowFdatasyncMaxMs: 1800, fsyncP99BeforeMs: 4, fsyncP99DuringMs, peerRttP99BeforeMs: 1, peerRttP99DuringMs: 1 });
+  const run = (culprit: object, elections: number): LabRun => ({
+    culprit: 'cp-3',
+    observed: { members: { 'cp-1': member(0, 5), 'cp-2': member(0, 5), 'cp-3': culprit }, elections: { count: elections, leaders: elections ? ['cp-1'] : [] } },
+  }) as unknown as LabRun;
+  // the CI run of 2026-11-28: the fault took and the leader kept its place
+  assert.deepEqual(checkRun('disk', run(member(36, 2037.8), 0)), []);
+  assert.deepEqual(checkRun('disk', run(member(36, 2037.8), 1)), []);
+  assert.match(checkRun('disk', run(member(0, 2037.8), 1))[0]!, /logged no slow fdatasync/);
+  assert.match(checkRun('disk', run(member(2, 120), 0))[0]!, /WAL fsync p99 on cp-3 during the fault was 120 ms \(expected >= 500 ms\)/);
+  // no fsync series (scrape lost): the slow lines are etcd's own word for it
+  assert.deepEqual(checkRun('disk', run(member(36, null), 0)), []);
+  // a healthy run with an election or a slow line is not healthy
+  assert.match(checkRun('healthy', run(member(0, 5), 1))[0]!, /1 election\(s\)/);
+  assert.match(checkRun('healthy', run(member(3, 5), 0))[0]!, /3 slow fdatasync lines/);
 });
