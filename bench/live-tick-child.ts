@@ -1,6 +1,6 @@
 /**
- * A live session's analyses, timed: node live-tick-child.js SERIES LOGS_PER_HOUR TICKS MODE. The
- * window (1 h) slides 15 s per tick over synthetic signals (synth-signals.ts) the way a live
+ * A live session's analyses, timed: node live-tick-child.js SERIES LOGS_PER_HOUR TICKS MODE [WINDOW_MIN].
+ * The window (default 1 h) slides 15 s per tick over synthetic signals (synth-signals.ts) the way a live
  * store hands them over: the same record objects while they stay in the window, each series a new
  * object (it gained a point and lost one). MODE `fresh` analyses each tick from scratch, `cached`
  * keeps one AnalysisCache as a session does. Prints {medianMs, firstMs, stats}; the median is of
@@ -18,11 +18,12 @@ Settings.defaultLocale = 'en-US';
 
 const [series, logsPerHour, ticks] = process.argv.slice(2, 5).map(Number);
 const mode = process.argv[5];
-if (!series || !logsPerHour || !ticks || (mode !== 'fresh' && mode !== 'cached')) throw new Error('usage: live-tick-child SERIES LOGS_PER_HOUR TICKS fresh|cached');
-const WINDOW_MS = 60 * 60_000;
+const windowMin = Number(process.argv[6] ?? '60');
+if (!series || !logsPerHour || !ticks || (mode !== 'fresh' && mode !== 'cached') || !(windowMin > 0)) throw new Error('usage: live-tick-child SERIES LOGS_PER_HOUR TICKS fresh|cached [WINDOW_MIN]');
+const WINDOW_MS = windowMin * 60_000;
 const CONTEXT_MS = 10 * 60_000;
 const STEP_MS = 15_000;
-const minutes = 60 + 10 + Math.ceil((ticks * STEP_MS) / 60_000);
+const minutes = windowMin + 10 + Math.ceil((ticks * STEP_MS) / 60_000);
 const full = buildSyntheticSignals({ series, minutes, logs: Math.round((logsPerHour * minutes) / 60) });
 
 function trim(s: Series, fromMs: number, toMs: number): Series {

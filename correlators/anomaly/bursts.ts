@@ -78,6 +78,8 @@ export class FactGroups {
   #count: Float64Array;
   #value: Float64Array;
   readonly #facts: FactRecord[] = [];
+  /** Per fact, its last corrected copy ({@link correctedAt}). */
+  readonly #copies: (FactRecord | undefined)[] = [];
   // nested maps look up strings the records already hold instead of hashing a new composite key per fact;
   // per key and host: the groups of log lines and of Events (the two bases a record has)
   readonly #index = new Map<string, Map<string, { log?: number[]; event?: number[] }>>();
@@ -87,8 +89,19 @@ export class FactGroups {
   /** Whether an order or list of the groups has been worked out (and a new fact must forget it). */
   #ordered = false;
 
+  /**
+   * Whether to keep corrected copies ({@link correctedAt}) and folded bursts from one call to the
+   * next: a live window's groups see the same facts analysis after analysis.
+   */
+  readonly #remember: boolean;
+  /** Folded bursts by their first fact (as corrected), with all their facts: reused while these are the same. */
+  #burstMemo = new Map<FactRecord, { facts: FactRecord[]; obs: Observation }>();
+  /** Bursts recalled instead of folded, since the start (a live window's statistics). */
+  recalledBursts = 0;
+
   /** `facts`, and any {@link add}ed after them. */
-  constructor(facts: readonly FactRecord[] = [], capacity = facts.length) {
+  constructor(facts: readonly FactRecord[] = [], capacity = facts.length, options: { remember?: boolean } = {}) {
+    this.#remember = options.remember ?? false;
     this.#source = new Int32Array(Math.max(16, capacity));
     this.#at = new Float64Array(Math.max(16, capacity));
     this.#count = new Float64Array(Math.max(16, capacity));
@@ -107,6 +120,8 @@ export class FactGroups {
   add(fr: FactRecord): void {
     const i = this.#facts.length;
     this.#facts.push(fr);
+    // as long as the facts (a copy written far past the end would make the array sparse)
+    if (this.#remember) this.#copies.push(undefined);
     if (i === this.#at.length) {
       this.#source = grow(this.#source, new Int32Array(2 * i));
       this.#at = grow(this.#at, new Float64Array(2 * i));
@@ -151,6 +166,96 @@ export class FactGroups {
       this.#ownOrders.length = 0;
       this.#ordered = false;
     }
+  }
+
+  /**
+   * Forgets the facts from index `n` on. A live window re-adds its audit facts after its log facts
+   * on every analysis: they go first.
+   */
+  truncate(n: number): void {
+    if (n >= this.#facts.length) return;
+    this.#facts.length = n;
+    this.#copies.length = Math.min(this.#copies.length, n);
+    for (const g of this.#groups) {
+      let m = g.length;
+      while (m > 0 && g[m - 1]! >= n) m--;
+      g.length = m;
+    }
+    this.#regroup();
+  }
+
+  /**
+   * Forgets the first `n` facts (those whose records left a sliding window); the others move down
+   * by `n`. What is left is what adding the remaining facts afresh would give.
+   */
+  dropFirst(n: number): void {
+    if (n <= 0) return;
+    const len = this.#facts.length;
+    n = Math.min(n, len);
+    this.#facts.splice(0, n);
+    this.#copies.splice(0, n);
+    this.#source.copyWithin(0, n, len);
+    this.#at.copyWithin(0, n, len);
+    this.#count.copyWithin(0, n, len);
+    this.#value.copyWithin(0, n, len);
+    for (const g of this.#groups) {
+      let c = 0;
+      while (c < g.length && g[c]! < n) c++;
+      let w = 0;
+      for (let r = c; r < g.length; r++) g[w++] = g[r]! - n;
+      g.length = w;
+    }
+    this.#regroup();
+  }
+
+  /** After a removal: empty groups go, the others in order of their first fact again (as {@link add} makes them), orders forgotten. */
+  #regroup(): void {
+    const keep: number[] = [];
+    for (let gi = 0; gi < this.#groups.length; gi++) {
+      if (this.#groups[gi]!.length > 0) {
+        keep.push(gi);
+        continue;
+      }
+      const { key, host, basis } = this.#meta[gi]!;
+      const byHost = this.#index.get(key)!;
+      const byBasis = byHost.get(host)!;
+      if (basis === 'event') delete byBasis.event;
+      else delete byBasis.log;
+      if (!byBasis.event && !byBasis.log) byHost.delete(host);
+      if (byHost.size === 0) this.#index.delete(key);
+    }
+    keep.sort((a, b) => this.#groups[a]![0]! - this.#groups[b]![0]!);
+    const groups = keep.map((gi) => this.#groups[gi]!);
+    const meta = keep.map((gi) => this.#meta[gi]!);
+    this.#groups.length = 0;
+    this.#meta.length = 0;
+    this.#groups.push(...groups);
+    this.#meta.push(...meta);
+    this.#ownOrders.length = 0;
+    this.#ordered = false;
+  }
+
+  /**
+   * Fact `i` at corrected time `atMs`: the fact itself at its own time, else a copy, the same
+   * copy as last time when the time is the same (a live window corrects the same facts by the
+   * same offset tick after tick; the same object lets later steps recognise them).
+   */
+  correctedAt(i: number, atMs: number): FactRecord {
+    const f = this.#facts[i]!;
+    if (atMs === this.#at[i]) return f;
+    if (!this.#remember) return { ...f, atMs };
+    const known = this.#copies[i];
+    if (known && known.atMs === atMs) return known;
+    const c = { ...f, atMs };
+    this.#copies[i] = c;
+    return c;
+  }
+
+  /** The indexes of the facts of these kinds, in their order. */
+  indexesOf(keys: ReadonlySet<string>): number[] {
+    const out: number[] = [];
+    for (let gi = 0; gi < this.#groups.length; gi++) if (keys.has(this.#meta[gi]!.key)) out.push(...this.#groups[gi]!);
+    return out.sort((a, b) => a - b);
   }
 
   /** Fact `i`'s own time (its `atMs`), without visiting the fact. */
@@ -228,16 +333,46 @@ export class FactGroups {
     lists.sort((x, y) => x.first - y.first);
     const out: Observation[] = [];
     const fold: FoldInput = { facts: corrected, at, count: this.#count, value: this.#value };
+    const memo = this.#remember ? this.#burstMemo : undefined;
+    const nextMemo = new Map<FactRecord, { facts: FactRecord[]; obs: Observation }>();
     for (const { order } of lists) {
       // a burst: a run of the group with no gap over GAP_MS
       let start = 0;
       for (let k = 1; k <= order.length; k++) {
         if (k < order.length && at[order[k]!]! - at[order[k - 1]!]! <= GAP_MS) continue;
-        out.push(foldBurst(fold, order, start, k, `${idPrefix}${out.length}`));
+        const id = `${idPrefix}${out.length}`;
+        if (memo) out.push(this.#foldOrRecall(memo, nextMemo, fold, order, start, k, id));
+        else out.push(foldBurst(fold, order, start, k, id));
         start = k;
       }
     }
+    if (memo) this.#burstMemo = nextMemo;
     return out.sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /**
+   * The burst of order[start..end): the one folded last time when it is made of the same fact
+   * objects (same records, same corrected times), else folded now. Comparing pointers costs far
+   * less than folding (which visits each fact, its record and its detail).
+   */
+  #foldOrRecall(memo: Map<FactRecord, { facts: FactRecord[]; obs: Observation }>, next: typeof memo, fold: FoldInput, order: readonly number[], start: number, end: number, id: string): Observation {
+    const facts = fold.facts;
+    const first = facts[order[start]!]!;
+    const known = memo.get(first);
+    if (known && known.facts.length === end - start) {
+      let same = true;
+      for (let k = start; k < end && same; k++) same = known.facts[k - start] === facts[order[k]!];
+      if (same) {
+        this.recalledBursts++;
+        next.set(first, known);
+        return { ...known.obs, id };
+      }
+    }
+    const obs = foldBurst(fold, order, start, end, id);
+    const members = new Array<FactRecord>(end - start);
+    for (let k = start; k < end; k++) members[k - start] = facts[order[k]!]!;
+    next.set(first, { facts: members, obs });
+    return { ...obs };
   }
 
   /** Group `gi`'s fact indexes in order of their own times (stable: equal times keep the facts' order). */

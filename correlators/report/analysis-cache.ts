@@ -2,17 +2,22 @@
  * What one analysis works out that the next analysis of overlapping signals can reuse. A live
  * session analyses its sliding window again each time lines arrive: the records, audit samples
  * and series it saw last time are mostly the same objects again (signals are never changed in
- * place: a series that gained points or lost some to the window is a new object). Per record and
- * per series work (classifying a line, turning an audit sample into a fact, deriving series,
- * clipping a series to the window, a series' baseline and episodes) is done once per object and
- * looked up after that; what depends on all of them together (clock offsets, bursts, mechanisms,
- * ranking) is worked out again from those parts, which is cheap.
+ * place: a series that gained points or lost some to the window is a new object).
+ * - Log records: a {@link LogWindow} keeps their facts grouped and works only on the records that
+ *   arrived or left since the last analysis.
+ * - Per audit sample and per series work (turning a sample into a fact, deriving series, clipping
+ *   a series to the window, a series' baseline and episodes) is done once per object and looked
+ *   up after that.
+ * - What depends on everything together (clock offsets, mechanisms, ranking) is worked out again
+ *   from those parts; bursts whose facts did not change are recalled, not folded again.
  *
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
 import { firstIndex } from '../search.js';
-import { auditFact, deriveAuditSeries, deriveSeries, DERIVE_INPUTS, EpisodeMemo, type FactRecord } from '../anomaly/index.js';
-import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, type Series } from '../signals/index.js';
+import { auditFact, deriveAuditSeries, deriveSeries, DERIVE_INPUTS, EpisodeMemo, FactGroups, type FactRecord } from '../anomaly/index.js';
+import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, type Series, type SignalSet } from '../signals/index.js';
+import { LogScan } from './log-scan.js';
+import { LogWindow, type LogPass } from './log-window.js';
 
 const DERIVED_FROM = new Set<string>(DERIVE_INPUTS);
 
@@ -24,7 +29,7 @@ function factRecordOf(r: LogRecord): FactRecord | undefined {
 /** Counts of work done and reused, for the live status and the benchmarks. */
 export interface CacheStats {
   analyses: number;
-  records: { classified: number; reused: number };
+  records: { classified: number; reused: number; dropped: number; rescans: number };
   auditSamples: { classified: number; reused: number };
   series: { detected: number; reused: number };
 }
@@ -37,20 +42,23 @@ interface SeriesEntry {
 
 export class AnalysisCache {
   readonly episodes = new EpisodeMemo();
-  readonly #facts = new WeakMap<LogRecord, FactRecord | null>();
+  /** A live session's log facts between analyses (none for one analysis). */
+  readonly #window: LogWindow | undefined;
   readonly #audit = new WeakMap<AuditSample, FactRecord | null>();
   readonly #auditSeries = new WeakMap<AuditAggregate, { binMs: number; out: Series[] }>();
   readonly #series = new WeakMap<Series, SeriesEntry>();
   #derived: { inputs: Series[]; out: Series[] } | undefined;
   #analyses = 0;
-  readonly #records = { classified: 0, reused: 0 };
+  readonly #records = { classified: 0, reused: 0, dropped: 0, rescans: 0 };
   readonly #auditSamples = { classified: 0, reused: 0 };
 
   /**
-   * `keepRecords`: remember each record's and audit sample's fact for later analyses. A single
+   * `live`: keep the window's log facts and each audit sample's fact for later analyses. A single
    * analysis sees each record once, and remembering 100,000 of them costs more than classifying.
    */
-  constructor(readonly keepRecords = true) {}
+  constructor(readonly live = true) {
+    this.#window = live ? new LogWindow(factRecordOf) : undefined;
+  }
 
   /** Called once per analysis. */
   begin(): void {
@@ -60,37 +68,52 @@ export class AnalysisCache {
   stats(): CacheStats {
     return {
       analyses: this.#analyses,
-      records: { ...this.#records },
+      records: this.#window ? { ...this.#window.stats } : { ...this.#records },
       auditSamples: { ...this.#auditSamples },
       series: { detected: this.episodes.misses, reused: this.episodes.hits },
     };
   }
 
-  /** The fact a log record states (classifyLog) with the record, at its own time; once per record. */
-  factOf(r: LogRecord): FactRecord | undefined {
-    if (this.keepRecords) return this.#remember(this.#facts, r, this.#records, () => factRecordOf(r));
-    // a one-shot analysis: no closure or map per record
-    this.#records.classified++;
-    return factRecordOf(r);
+  /**
+   * The facts of the window's log records and audit samples, grouped, and what topology and
+   * coverage read from the records (`wantScheduler`: the scheduler's instances too). One analysis
+   * makes them in one pass over the records (each pass over 100,000 records costs a cache miss per
+   * record: issue 6); a live session's window updates last analysis's with what changed.
+   */
+  logPass(signals: SignalSet, wantScheduler: boolean): LogPass {
+    const auditFact = (agg: AuditAggregate, s: AuditSample) => this.auditFactOf(s, agg.sourceId);
+    if (this.#window) return this.#window.update(signals.logs, signals.audit, wantScheduler, auditFact);
+    const groups = new FactGroups([], signals.logs.length);
+    const scan = new LogScan(wantScheduler);
+    const ids = new Set<string>();
+    let lastSource: string | undefined;
+    for (const r of signals.logs) {
+      const fr = factRecordOf(r);
+      if (fr) groups.add(fr);
+      if (r.sourceId !== lastSource) ids.add((lastSource = r.sourceId));
+      scan.add(r);
+    }
+    this.#records.classified += signals.logs.length;
+    for (const agg of signals.audit) {
+      for (const s of agg.samples) {
+        const fr = auditFact(agg, s);
+        if (fr) groups.add(fr);
+      }
+    }
+    return { groups, scan, sourceIds: ids };
   }
 
-  /** The fact a kept audit request states, with the record it is shown as; once per sample. */
-  auditFactOf(s: AuditSample, toRecord: (s: AuditSample) => LogRecord): FactRecord | undefined {
-    return this.#remember(this.#audit, s, this.#auditSamples, () => {
-      const fact = auditFact(s);
-      return fact ? { fact, record: toRecord(s), atMs: s.atMs } : undefined;
-    });
-  }
-
-  #remember<K extends object>(known: WeakMap<K, FactRecord | null>, key: K, count: { classified: number; reused: number }, make: () => FactRecord | undefined): FactRecord | undefined {
-    const hit = this.keepRecords ? known.get(key) : undefined;
+  /** The fact a kept audit request states, with the record it is shown as; once per sample in a live session. */
+  auditFactOf(s: AuditSample, sourceId: string): FactRecord | undefined {
+    const hit = this.live ? this.#audit.get(s) : undefined;
     if (hit !== undefined) {
-      count.reused++;
+      this.#auditSamples.reused++;
       return hit ?? undefined;
     }
-    count.classified++;
-    const fr = make();
-    if (this.keepRecords) known.set(key, fr ?? null);
+    this.#auditSamples.classified++;
+    const fact = auditFact(s);
+    const fr = fact ? { fact, record: auditRecord(sourceId, s), atMs: s.atMs } : undefined;
+    if (this.live) this.#audit.set(s, fr ?? null);
     return fr;
   }
 
@@ -139,4 +162,19 @@ export class AnalysisCache {
     e.clip = { offsetMs, lo, hi, out };
     return out;
   }
+}
+
+/** How a kept audit request shows on the timeline: as a log record of the audit source. */
+function auditRecord(sourceId: string, s: AuditSample): LogRecord {
+  return {
+    atMs: s.atMs,
+    sourceId,
+    component: 'audit',
+    severity: s.code >= 500 ? 'error' : s.code >= 400 ? 'warn' : 'info',
+    message: `${s.verb.toUpperCase()} ${s.resource ?? ''} ${s.code}${s.message ? `: ${s.message}` : ''} (${Math.round(s.latencyMs)} ms, ${s.userAgent ?? 'unknown agent'})`,
+    fields: { code: s.code, verb: s.verb, latencyMs: s.latencyMs, ...(s.userAgent ? { userAgent: s.userAgent } : {}) },
+    file: s.file ?? sourceId,
+    line: s.line ?? 0,
+    raw: s.raw,
+  };
 }

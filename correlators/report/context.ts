@@ -2,9 +2,10 @@
  * From signals to what the mechanisms evaluate: facts with corrected times, observations,
  * topology and coverage.
  */
-import type { AuditSample, LogRecord, SignalSet, Series } from '../signals/index.js';
-import { FactGroups, detectSeriesObservations, SERIES_RULES, type FactRecord, type Observation } from '../anomaly/index.js';
+import type { SignalSet, Series } from '../signals/index.js';
+import { detectSeriesObservations, SERIES_RULES, type FactGroups, type FactRecord, type Observation } from '../anomaly/index.js';
 import { AnalysisCache } from './analysis-cache.js';
+import type { ScanResult } from './log-scan.js';
 import { estimateOffsets, factTrainEdges, FactTrains, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
 import type { Coverage, MechanismContext, Topology } from '../causal/index.js';
 
@@ -19,29 +20,19 @@ export interface AnalysisContext extends MechanismContext {
   series: Series[];
 }
 
-function auditRecord(sourceId: string, s: AuditSample): LogRecord {
-  const r: LogRecord = {
-    atMs: s.atMs,
-    sourceId,
-    component: 'audit',
-    severity: s.code >= 500 ? 'error' : s.code >= 400 ? 'warn' : 'info',
-    message: `${s.verb.toUpperCase()} ${s.resource ?? ''} ${s.code}${s.message ? `: ${s.message}` : ''} (${Math.round(s.latencyMs)} ms, ${s.userAgent ?? 'unknown agent'})`,
-    fields: { code: s.code, verb: s.verb, latencyMs: s.latencyMs, ...(s.userAgent ? { userAgent: s.userAgent } : {}) },
-    file: s.file ?? sourceId,
-    line: s.line ?? 0,
-    raw: s.raw,
-  };
-  return r;
-}
+/** Fact kinds several sources write at the same instant (an election's term, a node's NotReady). */
+const ANCHOR_KEYS: ReadonlySet<string> = new Set(['etcd-leader-election', 'node-not-ready']);
 
 /** Join keys of happenings that several sources write at the same instant. */
-function anchorsOf(facts: readonly FactRecord[]): AnchorFact[] {
+function anchorsOf(groups: FactGroups): AnchorFact[] {
   const out: AnchorFact[] = [];
-  for (const { fact, record } of facts) {
+  const facts = groups.facts;
+  for (const i of groups.indexesOf(ANCHOR_KEYS)) {
+    const { fact, record } = facts[i]!;
     if (fact.key === 'etcd-leader-election') {
       const m = /elected leader (\w+) at term (\d+)/.exec(record.message);
       if (m) out.push({ sourceId: record.sourceId, joinKey: `election:${m[2]}`, atMs: record.atMs });
-    } else if (fact.key === 'node-not-ready') {
+    } else {
       const node = fact.detail?.['node'];
       if (node) out.push({ sourceId: record.sourceId, joinKey: `notready:${node}`, atMs: record.atMs });
     }
@@ -102,47 +93,6 @@ function pickReference(signals: SignalSet): string | undefined {
   return undefined;
 }
 
-/**
- * What topology and coverage read from the log records, gathered in the one pass over them that
- * also classifies them: each pass over 100,000 records costs a cache miss per record (profiled:
- * issue 6, the separate passes were 15 % of a large analysis).
- */
-class LogScan {
-  readonly components = new Set<string>();
-  readonly etcdHosts = new Set<string>();
-  readonly memberHosts: Record<string, string> = {};
-  /** Scheduler instances (`default-scheduler-NODE`) in order of first appearance, when asked for. */
-  readonly schedulerNodes: string[] = [];
-  #lastComponent: string | undefined;
-
-  constructor(readonly wantScheduler: boolean) {}
-
-  add(r: LogRecord): void {
-    if (r.component !== this.#lastComponent) this.components.add((this.#lastComponent = r.component));
-    if (r.component === 'etcd' && r.host) this.#etcd(r, r.host);
-    if (this.wantScheduler) {
-      // field values are strings, numbers or booleans: only a string can name the scheduler
-      const inst = r.fields['reportingInstance'] ?? r.host;
-      if (typeof inst === 'string' && inst.startsWith('default-scheduler-')) {
-        const m = /^default-scheduler-(.+)$/.exec(inst);
-        if (m?.[1] && !this.schedulerNodes.includes(m[1])) this.schedulerNodes.push(m[1]);
-      }
-    }
-  }
-
-  #etcd(r: LogRecord, host: string): void {
-    this.etcdHosts.add(host);
-    const memberHosts = this.memberHosts;
-    const local = r.fields['local-member-id'];
-    if (typeof local === 'string' && /^[0-9a-f]{8,16}$/.test(local)) memberHosts[local] ??= host;
-    // raft lines start with the writer's own member id: "8e9e05c52164694d became follower at term 3"
-    const c0 = r.message.charCodeAt(0);
-    if (!((c0 >= 48 && c0 <= 57) || (c0 >= 97 && c0 <= 102) || c0 === 114)) return;
-    const m = /^(?:raft\.node: )?([0-9a-f]{16}) (?:became|is starting|received|\[|has received|elected|lost|changed)/.exec(r.message);
-    if (m?.[1]) memberHosts[m[1]] ??= host;
-  }
-}
-
 /** The leader of `name` by leader_election_master_status == 1 most of the window. */
 function leaseHolder(signals: SignalSet, name: string): string | undefined {
   let best: string | undefined;
@@ -159,7 +109,7 @@ function leaseHolder(signals: SignalSet, name: string): string | undefined {
 }
 
 /** `schedulerLeader`: the scheduler's host by its lease metric, when one names it ({@link leaseHolder}). */
-function buildTopology(signals: SignalSet, scan: LogScan, schedulerLeader: string | undefined): Topology {
+function buildTopology(signals: SignalSet, scan: ScanResult, schedulerLeader: string | undefined): Topology {
   const etcd = new Set(scan.etcdHosts);
   const cp = new Set<string>();
   const memberHosts: Record<string, string> = { ...scan.memberHosts };
@@ -198,7 +148,7 @@ function buildTopology(signals: SignalSet, scan: LogScan, schedulerLeader: strin
   return t;
 }
 
-function buildCoverage(signals: SignalSet, scan: LogScan): Coverage {
+function buildCoverage(signals: SignalSet, scan: ScanResult): Coverage {
   const formats = new Set(signals.sources.filter((s) => s.records > 0 || s.lines > 0).map((s) => s.format));
   const comps = scan.components;
   const metricIds = new Set(signals.series.map((s) => s.metric));
@@ -219,27 +169,11 @@ function buildCoverage(signals: SignalSet, scan: LogScan): Coverage {
 export function buildContext(signals: SignalSet, cache: AnalysisCache = new AnalysisCache(false)): AnalysisContext {
   cache.begin();
   const memo = cache.episodes;
-  // one pass over the records: their facts (grouped while the record is in the processor's cache),
-  // their clocks, and what topology and coverage need
-  const groups = new FactGroups([], signals.logs.length);
+  // the records' facts, grouped, their clocks, and what topology and coverage need (one pass, or
+  // a live window's changes)
   const schedulerLeader = leaseHolder(signals, 'kube-scheduler');
-  const scan = new LogScan(schedulerLeader === undefined);
-  const ids = new Set<string>();
-  let lastSource: string | undefined;
-  for (const r of signals.logs) {
-    const fr = cache.factOf(r);
-    if (fr) groups.add(fr);
-    if (r.sourceId !== lastSource) ids.add((lastSource = r.sourceId));
-    scan.add(r);
-  }
-  for (const agg of signals.audit) {
-    const toRecord = (s: AuditSample) => auditRecord(agg.sourceId, s);
-    for (const s of agg.samples) {
-      const fr = cache.auditFactOf(s, toRecord);
-      if (fr) groups.add(fr);
-    }
-  }
-  const raw = groups.facts;
+  const { groups, scan, sourceIds: logSources } = cache.logPass(signals, schedulerLeader === undefined);
+  const ids = new Set<string>(logSources);
   // every stamping clock: a server source's log records may come from many (one per host and container)
   for (const s of signals.sources) ids.add(s.sourceId);
   for (const s of signals.series) ids.add(s.sourceId);
@@ -265,20 +199,19 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
     ...seriesEdges(signals.series),
     ...factTrainEdges(starts, { minSupport: 1, minAbsOffsetMs: 8_000, minGroups: 2, label: 'symptom onsets' }).map((e) => ({ ...e, support: 1 })),
   ];
-  const offsets = estimateOffsets(anchorsOf(raw), sourceIds, pickReference(signals), 1, edges);
+  const offsets = estimateOffsets(anchorsOf(groups), sourceIds, pickReference(signals), 1, edges);
   const offsetMap = new Map(offsets.map((o) => [o.sourceId, o.offsetMs]));
   const offsetOf = (id: string) => offsetMap.get(id) ?? 0;
   const { fromMs, toMs } = signals.window;
   const facts: FactRecord[] = [];
   // indexed like raw: the fact at its corrected time, undefined when it falls outside the window
-  const corrected = new Array<FactRecord | undefined>(raw.length);
+  const n = groups.facts.length;
+  const corrected = new Array<FactRecord | undefined>(n);
   const offsetBySource = groups.sources.map(offsetOf);
-  for (let i = 0; i < raw.length; i++) {
-    const off = offsetBySource[groups.sourceOf(i)]!;
-    const atMs = groups.ownAt(i) + off;
+  for (let i = 0; i < n; i++) {
+    const atMs = groups.ownAt(i) + offsetBySource[groups.sourceOf(i)]!;
     if (atMs < fromMs - CONTEXT_BEFORE_MS || atMs > toMs) continue;
-    const f = raw[i]!;
-    const c = off === 0 ? f : { ...f, atMs };
+    const c = groups.correctedAt(i, atMs);
     corrected[i] = c;
     facts.push(c);
   }
