@@ -83,9 +83,14 @@ export class FactTrains {
     const by = this.#by;
     for (const g of by.values()) {
       for (const e of g.values()) {
-        // times are finite: the typed array's numeric sort orders them as the comparator would, without a call per pair
-        const sorted = Float64Array.from(e.t).sort();
-        for (let k = 0; k < sorted.length; k++) e.t[k] = sorted[k]!;
+        // lines mostly come in time order: check first. Times are finite: the typed array's numeric
+        // sort orders them as the comparator would, without a call per pair
+        let inOrder = true;
+        for (let k = 1; k < e.t.length && inOrder; k++) inOrder = e.t[k - 1]! <= e.t[k]!;
+        if (!inOrder) {
+          const sorted = Float64Array.from(e.t).sort();
+          for (let k = 0; k < sorted.length; k++) e.t[k] = sorted[k]!;
+        }
         if (e.t.length > MAX_PER_GROUP) {
           const step = e.t.length / MAX_PER_GROUP;
           e.t = Array.from({ length: MAX_PER_GROUP }, (_, i) => e.t[Math.floor(i * step)]!);

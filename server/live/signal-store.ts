@@ -3,7 +3,10 @@
  * records in time order per part, the part's current series and audit aggregates, its report.
  * New records are appended, a document's replace its old ones, and `trim` cuts everything before
  * the sliding window (with a hard cap on records), so memory follows the window, not the uptime.
- * `snapshot` assembles one SignalSet for the correlators.
+ * `snapshot` assembles one SignalSet for the correlators. Its records in time order are the last
+ * snapshot's with the window's head cut and the records appended since merged in near the tail:
+ * a tick costs a copy of the window plus a merge of what is new, not a merge of every part again
+ * (a full merge when parts were replaced, removed or capped, or two records tie).
  */
 import type { AnalysisWindow, AuditAggregate, LogRecord, Series, SignalSet, SourceReport } from '../../correlators/signals/index.js';
 import { firstIndex } from '../../correlators/search.js';
@@ -23,8 +26,18 @@ export class SignalStore {
   #records = 0;
   /** Records dropped by the cap (not by the window). */
   capped = 0;
+  /** The last snapshot's records, while appends and trims are all that happened since. */
+  #merged: LogRecord[] | undefined;
+  /** Records appended since the last snapshot. */
+  #pending: LogRecord[] = [];
+  /** Snapshots merged from every part / from the last one (for tests and the status). */
+  readonly merges = { full: 0, incremental: 0 };
 
-  constructor(readonly maxRecords = DEFAULT_MAX_RECORDS) {}
+  /** `incremental` false: every snapshot merges every part (the reference the tests compare with). */
+  constructor(
+    readonly maxRecords = DEFAULT_MAX_RECORDS,
+    readonly incremental = true,
+  ) {}
 
   get records(): number {
     return this.#records;
@@ -48,9 +61,11 @@ export class SignalStore {
     if (!last || compareRecords(last, batch[0]!) <= 0) p.logs.push(...batch);
     else p.logs = mergeSorted(p.logs, batch);
     this.#records += batch.length;
+    if (this.#merged) for (const r of batch) this.#pending.push(r);
   }
 
   replaceLogs(key: string, logs: readonly LogRecord[]): void {
+    this.#merged = undefined;
     const p = this.#part(key);
     this.#records += logs.length - p.logs.length;
     p.logs = [...logs].sort(compareRecords);
@@ -72,6 +87,7 @@ export class SignalStore {
     const p = this.#parts.get(key);
     if (p) this.#records -= p.logs.length;
     this.#parts.delete(key);
+    this.#merged = undefined;
   }
 
   /** Drops everything before `fromMs`; then, over the cap, the oldest records. */
@@ -85,11 +101,16 @@ export class SignalStore {
       p.series = p.series.map((s) => trimSeries(s, fromMs)).filter((s): s is Series => s !== undefined);
       p.audit = p.audit.map((a) => trimAudit(a, fromMs)).filter((a): a is AuditAggregate => a !== undefined);
     }
+    if (this.#merged) {
+      this.#merged = this.#merged.slice(firstAtOrAfter(this.#merged, fromMs));
+      this.#pending = this.#pending.filter((r) => r.atMs >= fromMs);
+    }
     if (this.#records > this.maxRecords) this.#capRecords();
   }
 
   /** Drops the oldest records across parts until the cap holds. */
   #capRecords(): void {
+    this.#merged = undefined;
     const times = [...this.#parts.values()].flatMap((p) => p.logs.map((r) => r.atMs)).sort((a, b) => a - b);
     const cutMs = times[this.#records - this.maxRecords] ?? Infinity;
     for (const p of this.#parts.values()) {
@@ -102,10 +123,21 @@ export class SignalStore {
     }
   }
 
+  /** Every part's records in time order: the last snapshot's updated when it can be, else merged afresh. */
+  #mergedLogs(parts: readonly Part[]): LogRecord[] {
+    const updated = this.incremental && this.#merged ? mergeInto(this.#merged, this.#pending) : undefined;
+    if (updated) this.merges.incremental++;
+    else this.merges.full++;
+    const logs = updated ?? mergeMany(parts.map((p) => p.logs));
+    this.#merged = logs;
+    this.#pending = [];
+    return logs;
+  }
+
   /** The signals of `window` for the correlators: records in time order, one report per source. */
   snapshot(window: AnalysisWindow): SignalSet {
     const parts = [...this.#parts.values()];
-    const logs = mergeMany(parts.map((p) => p.logs));
+    const logs = this.#mergedLogs(parts);
     const bySource = new Map<string, SourceReport[]>();
     for (const r of parts.flatMap((p) => p.reports)) {
       const list = bySource.get(r.sourceId);
@@ -120,6 +152,30 @@ export class SignalStore {
     }
     return { window, logs, series: parts.flatMap((p) => p.series), audit: parts.flatMap((p) => p.audit), sources };
   }
+}
+
+/**
+ * `merged` with `pending` merged in, as {@link mergeMany} of the parts would order them; undefined
+ * when two records tie (equal time, source and line), where only the parts' order decides.
+ */
+export function mergeInto(merged: readonly LogRecord[], pending: readonly LogRecord[]): LogRecord[] | undefined {
+  if (pending.length === 0) return merged.slice();
+  const batch = [...pending].sort(compareRecords);
+  for (let k = 1; k < batch.length; k++) if (compareRecords(batch[k - 1]!, batch[k]!) === 0) return undefined;
+  // the old records before the first new one stay as they are
+  const first = batch[0]!;
+  const p = firstIndex(merged.length, (i) => compareRecords(merged[i]!, first) >= 0);
+  const out = merged.slice(0, p);
+  let i = p;
+  let j = 0;
+  while (i < merged.length && j < batch.length) {
+    const c = compareRecords(merged[i]!, batch[j]!);
+    if (c === 0) return undefined;
+    out.push(c < 0 ? merged[i++]! : batch[j++]!);
+  }
+  while (i < merged.length) out.push(merged[i++]!);
+  while (j < batch.length) out.push(batch[j++]!);
+  return out;
 }
 
 /** The batch reader's order: time, then source, then line. */
