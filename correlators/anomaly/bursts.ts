@@ -5,6 +5,7 @@
  */
 import type { AuditSample, EvidenceRef, Fact, FactKey, LogRecord } from '../signals/index.js';
 import type { Observation, ObservationBasis } from './types.js';
+import { BurstState, evidencePositions, type BurstFacts } from './burst-state.js';
 
 /** A classified record with its corrected time. */
 export interface FactRecord {
@@ -94,10 +95,15 @@ export class FactGroups {
    * next: a live window's groups see the same facts analysis after analysis.
    */
   readonly #remember: boolean;
-  /** Folded bursts by their first fact (as corrected), with all their facts: reused while these are the same. */
-  #burstMemo = new Map<FactRecord, { facts: FactRecord[]; obs: Observation }>();
-  /** Bursts recalled instead of folded, since the start (a live window's statistics). */
+  /** Per group (its index list, the same array while the group lives), the states of its bursts at the last call, in order. */
+  #states = new Map<readonly number[], BurstState[]>();
+  /** The same states by their first fact (as corrected). */
+  #byFirst = new Map<FactRecord, BurstState>();
+  /** Calls of {@link bursts}: a state serves one burst per call. */
+  #call = 0;
+  /** Bursts recalled whole and bursts updated as their group slid, instead of folded, since the start. */
   recalledBursts = 0;
+  slidBursts = 0;
 
   /** `facts`, and any {@link add}ed after them. */
   constructor(facts: readonly FactRecord[] = [], capacity = facts.length, options: { remember?: boolean } = {}) {
@@ -308,17 +314,22 @@ export class FactGroups {
     const own = this.#at;
     // each kept fact's corrected time, read from the object only when it is a corrected copy
     const at = new Float64Array(facts.length);
+    // whether each fact is kept at its own time: read here in order, where the groups would read it scattered
+    const asOwn = new Uint8Array(facts.length);
     for (let i = 0; i < facts.length; i++) {
       const c = corrected[i];
-      at[i] = c === facts[i] ? own[i]! : c ? c.atMs : NaN;
+      if (c === facts[i]) {
+        at[i] = own[i]!;
+        asOwn[i] = 1;
+      } else at[i] = c ? c.atMs : NaN;
     }
-    const lists: { first: number; order: readonly number[] }[] = [];
+    const lists: { first: number; order: readonly number[]; group: readonly number[] }[] = [];
     for (let gi = 0; gi < this.#groups.length; gi++) {
       const g = this.#groups[gi]!;
       let whole = true;
-      for (let k = 0; k < g.length && whole; k++) whole = corrected[g[k]!] === facts[g[k]!];
+      for (let k = 0; k < g.length && whole; k++) whole = asOwn[g[k]!] === 1;
       if (whole) {
-        lists.push({ first: g[0]!, order: this.#ownOrder(gi) });
+        lists.push({ first: g[0]!, order: this.#ownOrder(gi), group: g });
         continue;
       }
       const kept = g.filter((i) => corrected[i] !== undefined);
@@ -328,51 +339,98 @@ export class FactGroups {
       let sorted = true;
       for (let k = 1; k < kept.length && sorted; k++) sorted = at[kept[k - 1]!]! <= at[kept[k]!]!;
       if (!sorted) kept.sort((x, y) => at[x]! - at[y]!);
-      lists.push({ first, order: kept });
+      lists.push({ first, order: kept, group: g });
     }
     lists.sort((x, y) => x.first - y.first);
     const out: Observation[] = [];
     const fold: FoldInput = { facts: corrected, at, count: this.#count, value: this.#value };
-    const memo = this.#remember ? this.#burstMemo : undefined;
-    const nextMemo = new Map<FactRecord, { facts: FactRecord[]; obs: Observation }>();
-    for (const { order } of lists) {
+    const remember = this.#remember;
+    const call = ++this.#call;
+    const states = new Map<readonly number[], BurstState[]>();
+    const byFirst = new Map<FactRecord, BurstState>();
+    for (const { order, group } of lists) {
+      const mine: BurstState[] = [];
+      // only a group's first burst can have lost facts at its head
+      const head = remember ? this.#states.get(group)?.[0] : undefined;
       // a burst: a run of the group with no gap over GAP_MS
       let start = 0;
       for (let k = 1; k <= order.length; k++) {
         if (k < order.length && at[order[k]!]! - at[order[k - 1]!]! <= GAP_MS) continue;
         const id = `${idPrefix}${out.length}`;
-        if (memo) out.push(this.#foldOrRecall(memo, nextMemo, fold, order, start, k, id));
-        else out.push(foldBurst(fold, order, start, k, id));
+        if (remember) {
+          const state = this.#burstState(fold, order, start, k, head, call, id);
+          mine.push(state);
+          byFirst.set(state.facts[0]!, state);
+          out.push({ ...state.obs!, id });
+        } else out.push(foldBurst(fold, order, start, k, id));
         start = k;
       }
+      if (mine.length) states.set(group, mine);
     }
-    if (memo) this.#burstMemo = nextMemo;
+    if (remember) {
+      this.#states = states;
+      this.#byFirst = byFirst;
+    }
     return out.sort((a, b) => a.startMs - b.startMs);
   }
 
   /**
-   * The burst of order[start..end): the one folded last time when it is made of the same fact
-   * objects (same records, same corrected times), else folded now. Comparing pointers costs far
-   * less than folding (which visits each fact, its record and its detail).
+   * The state of the burst order[start..end): the last call's when it is made of the same fact
+   * objects (same records, same corrected times); that one updated when the group slid (its first
+   * facts left, new ones came after its last); else folded now. Comparing pointers costs far less
+   * than folding, which visits each fact, its record and its detail.
    */
-  #foldOrRecall(memo: Map<FactRecord, { facts: FactRecord[]; obs: Observation }>, next: typeof memo, fold: FoldInput, order: readonly number[], start: number, end: number, id: string): Observation {
+  #burstState(fold: FoldInput, order: readonly number[], start: number, end: number, head: BurstState | undefined, call: number, id: string): BurstState {
     const facts = fold.facts;
+    const n = end - start;
     const first = facts[order[start]!]!;
-    const known = memo.get(first);
-    if (known && known.facts.length === end - start) {
-      let same = true;
-      for (let k = start; k < end && same; k++) same = known.facts[k - start] === facts[order[k]!];
-      if (same) {
-        this.recalledBursts++;
-        next.set(first, known);
-        return { ...known.obs, id };
+    let old = this.#byFirst.get(first);
+    let h = 0;
+    if (!old || old.usedIn === call) {
+      old = undefined;
+      const i = head && head.usedIn !== call ? head.facts.indexOf(first) : -1;
+      if (i > 0) {
+        old = head;
+        h = i;
       }
     }
-    const obs = foldBurst(fold, order, start, end, id);
-    const members = new Array<FactRecord>(end - start);
-    for (let k = start; k < end; k++) members[k - start] = facts[order[k]!]!;
-    next.set(first, { facts: members, obs });
-    return { ...obs };
+    if (old) {
+      const shared = old.facts.length - h;
+      let same = shared <= n;
+      for (let m = 0; m < shared && same; m++) same = old.facts[h + m] === facts[order[start + m]!];
+      if (same) {
+        old.usedIn = call;
+        if (h === 0 && shared === n) {
+          this.recalledBursts++;
+          return old;
+        }
+        const next = old.slide(h, this.#burstFacts(fold, order, start + shared, end));
+        if (next) {
+          this.slidBursts++;
+          next.usedIn = call;
+          next.obs = stateObservation(next, id);
+          return next;
+        }
+      }
+    }
+    const state = new BurstState(this.#burstFacts(fold, order, start, end));
+    state.usedIn = call;
+    state.obs = stateObservation(state, id);
+    return state;
+  }
+
+  /** The facts order[start..end) with their counts and stated values. */
+  #burstFacts(fold: FoldInput, order: readonly number[], start: number, end: number): BurstFacts {
+    const facts = new Array<FactRecord>(end - start);
+    const counts = new Array<number>(end - start);
+    const values = new Array<number>(end - start);
+    for (let k = start; k < end; k++) {
+      const i = order[k]!;
+      facts[k - start] = fold.facts[i]!;
+      counts[k - start] = fold.count[i]!;
+      values[k - start] = fold.value[i]!;
+    }
+    return { facts, counts, values };
   }
 
   /** Group `gi`'s fact indexes in order of their own times (stable: equal times keep the facts' order). */
@@ -465,9 +523,23 @@ function foldBurst(input: FoldInput, order: readonly number[], start: number, en
       }
     }
   }
-  const host = hostOf(first);
   // evidence: the first lines, the peak, the last
   const pick = new Set<number>([...order.slice(start, Math.min(end, start + MAX_EVIDENCE - 2)), peakI, lastI]);
+  const tagsOut = Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, MAX_TAG_VALUES)]));
+  return burstObservation(id, first, at[firstI]!, at[lastI]!, at[peakI]!, count, peakValue, [...pick].map((i) => evidenceOf(facts[i]!.record)), tagsOut);
+}
+
+/** A kept burst's observation, as {@link foldBurst} makes it of the same facts. */
+function stateObservation(state: BurstState, id: string): Observation {
+  const f = state.facts;
+  const n = f.length;
+  const evidence = evidencePositions(n, state.peakPos, MAX_EVIDENCE).map((k) => evidenceOf(f[k]!.record));
+  return burstObservation(id, f[0]!, f[0]!.atMs, f[n - 1]!.atMs, f[state.peakPos]!.atMs, state.count, state.peakValue, evidence, state.tagsOut(MAX_TAG_VALUES));
+}
+
+/** A burst's observation from what its fold found (the one shape both folds give). */
+function burstObservation(id: string, first: FactRecord, startMs: number, endMs: number, peakMs: number, count: number, peakValue: number, evidence: EvidenceRef[], tags: Record<string, string[]>): Observation {
+  const host = hostOf(first);
   const scale = VALUE_SCALE[first.fact.key];
   const countPart = 0.12 * Math.log2(count + 1);
   const strength =
@@ -478,16 +550,16 @@ function foldBurst(input: FoldInput, order: readonly number[], start: number, en
     id,
     key: first.fact.key,
     component: first.record.component,
-    startMs: at[firstI]!,
-    endMs: at[lastI]!,
-    peakMs: at[peakI]!,
+    startMs,
+    endMs,
+    peakMs,
     count,
     strength: Math.min(1, strength),
     basis: basisOf(first.record),
     sourceId: first.record.sourceId,
     detail: `${count} × ${first.fact.key}${host ? ` on ${host}` : ''} in ${first.record.sourceId}${Number.isFinite(peakValue) ? `, up to ${Math.round(peakValue)} ms` : ''}`,
-    evidence: [...pick].map((i) => evidenceOf(facts[i]!.record)),
-    tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, MAX_TAG_VALUES)])),
+    evidence,
+    tags,
   };
   if (Number.isFinite(peakValue)) {
     obs.peak = peakValue;

@@ -113,3 +113,41 @@ test('a message seen before keeps its matches, but each record still gets its ow
   assert.equal(classifyLog(other), undefined);
   assert.equal(classifyLog({ ...other, line: 5 }), undefined);
 });
+
+test('a live window\'s groups, sliding, recall and update bursts to what folding them afresh gives', () => {
+  const TAGS = ['peer', 'node', '2', 'cls'];
+  const itemArb = fc.record({
+    key: fc.constantFrom(...KEYS),
+    source: fc.constantFrom(...SOURCES),
+    host: fc.constantFrom('cp-1', 'cp-2'),
+    gapMs: fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 80_000, max: 200_000 })),
+    valueMs: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }),
+    tags: fc.dictionary(fc.constantFrom(...TAGS), fc.constantFrom('', 'a', 'b', 'c', '7')),
+    shared: fc.boolean(),
+    count: fc.constantFrom(1, 2, 5, 1.5, 'x'),
+  });
+  fc.assert(
+    fc.property(fc.array(fc.record({ arrive: fc.array(itemArb, { maxLength: 25 }), drop: fc.nat(30), offset: fc.constantFrom(0, 0, 4000) }), { minLength: 1, maxLength: 10 }), (steps) => {
+      const live = new FactGroups([], 0, { remember: true });
+      let now = 0;
+      let n = 0;
+      let shared: Record<string, string> = { cls: 'timeout' };
+      for (const step of steps) {
+        live.dropFirst(Math.min(step.drop, live.facts.length));
+        for (const it of step.arrive) {
+          now += it.gapMs;
+          const r = record(n++, it.source, now, it.host);
+          if (r.component === 'events') r.fields = { count: it.count };
+          if (!it.shared) shared = it.tags;
+          live.add({ fact: { key: it.key, ...(it.valueMs !== undefined ? { valueMs: it.valueMs } : {}), detail: shared }, record: r, atMs: now });
+        }
+        // one source runs 4 s behind on some steps: its facts are corrected copies
+        const offsetOf = (id: string) => (id === SOURCES[1] ? step.offset : 0);
+        const corrected = live.facts.map((f, i) => live.correctedAt(i, f.atMs + offsetOf(f.record.sourceId)));
+        const fresh = live.facts.map((f) => (offsetOf(f.record.sourceId) ? { ...f, atMs: f.atMs + offsetOf(f.record.sourceId) } : f));
+        assert.deepEqual(live.bursts(corrected), new FactGroups(live.facts).bursts(fresh));
+      }
+    }),
+    { numRuns: 400, seed: 9 },
+  );
+});
