@@ -16,10 +16,10 @@ import { buildSyntheticSignals } from './synth-signals.js';
 // as the CLI does for every command (server/cli.ts): luxon does not ask Intl for the system locale
 Settings.defaultLocale = 'en-US';
 
-const [series, logsPerHour, ticks] = process.argv.slice(2, 5).map(Number);
+const [series = NaN, logsPerHour, ticks] = process.argv.slice(2, 5).map(Number);
 const mode = process.argv[5];
 const windowMin = Number(process.argv[6] ?? '60');
-if (!series || !logsPerHour || !ticks || (mode !== 'fresh' && mode !== 'cached') || !(windowMin > 0)) throw new Error('usage: live-tick-child SERIES LOGS_PER_HOUR TICKS fresh|cached [WINDOW_MIN]');
+if (!(series >= 0) || !logsPerHour || !ticks || (mode !== 'fresh' && mode !== 'cached') || !(windowMin > 0)) throw new Error('usage: live-tick-child SERIES LOGS_PER_HOUR TICKS fresh|cached [WINDOW_MIN]');
 const WINDOW_MS = windowMin * 60_000;
 const CONTEXT_MS = 10 * 60_000;
 const STEP_MS = 15_000;

@@ -168,8 +168,10 @@ async function liveSection(): Promise<void> {
   const rows: (string | number)[][] = [];
   const out: Record<string, unknown>[] = [];
   // the same arrival rate over longer windows: what a tick costs beyond what is new
-  const points: [number, number, number][] = quick ? [[125, 25_000, 60]] : [[125, 25_000, 60], [500, 100_000, 30], [500, 100_000, 60], [500, 100_000, 120]];
+  // and without series: the log side alone
+  const points: [number, number, number][] = quick ? [[125, 25_000, 60]] : [[125, 25_000, 60], [500, 100_000, 30], [500, 100_000, 60], [500, 100_000, 120], [0, 100_000, 30], [0, 100_000, 60], [0, 100_000, 120]];
   const byWindow: { size: number; ms: number }[] = [];
+  const logsByWindow: { size: number; ms: number }[] = [];
   for (const [series, logs, minutes] of points) {
     const run = async (mode: string) => {
       const m = await measure(process.execPath, ['--max-old-space-size=8192', path.join(HERE, 'live-tick-child.js'), String(series), String(logs), String(ticks), mode, String(minutes)]);
@@ -181,14 +183,17 @@ async function liveSection(): Promise<void> {
     const share = (a: number, b: number) => `${fixed((100 * b) / Math.max(1, a + b), 0)} %`;
     rows.push([`${series} series, ${si(logs)} records/h, ${minutes} min`, fixed(fresh.medianMs, 0), fixed(cached.medianMs, 0), fixed(cached.medianMs / fresh.medianMs, 2), share(s.records.classified, s.records.reused), share(s.series.detected, s.series.reused)]);
     if (series === 500) byWindow.push({ size: minutes, ms: cached.medianMs });
+    if (series === 0) logsByWindow.push({ size: minutes, ms: cached.medianMs });
     out.push({ series, logs, minutes, fresh, cached });
   }
   print(renderTable(['signals, window', 'from scratch, median ms', 'with the session cache, median ms', 'cache / scratch', 'records looked up', 'series episodes looked up'], rows));
   print();
   const k = byWindow.length > 1 ? growthExponent(byWindow) : NaN;
+  const kLogs = logsByWindow.length > 1 ? growthExponent(logsByWindow) : NaN;
   print(
-    `With the cache, a record is classified and grouped once, when it arrives; records that leave drop out of the groups; bursts whose facts did not change are recalled. Every series gains a point each tick, so its baseline and episodes are worked out again, and bursts that grew are folded again.${Number.isFinite(k) ? ` A cached tick grows as window^${fixed(k, 2)} at the same arrival rate (1.00: proportional to the window, 0: to what is new).` : ''}`,
+    'With the cache, a record is classified and grouped once, when it arrives, and leaves the groups when it leaves the window; a burst is recalled when its facts did not change and updated when its group slid. What is left of a tick over the whole window is pointer comparisons and passes over typed arrays (records against the last tick\'s, burst facts, corrected times). Every series gains a point each tick, so its baseline and episodes are worked out again from all its points.',
   );
+  if (Number.isFinite(k)) print(`At the same arrival rate a cached tick grows as window^${fixed(k, 2)}${Number.isFinite(kLogs) ? `, the log side alone (no series) as window^${fixed(kLogs, 2)}` : ''} (1.00: proportional to the window, 0: to what is new).`);
   print();
   results['live'] = out;
 }
