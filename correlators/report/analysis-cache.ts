@@ -9,7 +9,8 @@
  *   a series to the window, a series' baseline and episodes) is done once per object and looked
  *   up after that.
  * - What depends on everything together (clock offsets, mechanisms, ranking) is worked out again
- *   from those parts; bursts whose facts did not change are recalled, not folded again.
+ *   from those parts; a burst whose facts did not change is recalled, one whose group slid is
+ *   updated, neither is folded again.
  *
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
@@ -81,8 +82,8 @@ export class AnalysisCache {
    * record: issue 6); a live session's window updates last analysis's with what changed.
    */
   logPass(signals: SignalSet, wantScheduler: boolean): LogPass {
-    const auditFact = (agg: AuditAggregate, s: AuditSample) => this.auditFactOf(s, agg.sourceId);
-    if (this.#window) return this.#window.update(signals.logs, signals.audit, wantScheduler, auditFact);
+    const factOfSample = (agg: AuditAggregate, s: AuditSample) => this.auditFactOf(s, agg.sourceId);
+    if (this.#window) return this.#window.update(signals.logs, signals.audit, wantScheduler, factOfSample);
     const groups = new FactGroups([], signals.logs.length);
     const scan = new LogScan(wantScheduler);
     const ids = new Set<string>();
@@ -96,7 +97,7 @@ export class AnalysisCache {
     this.#records.classified += signals.logs.length;
     for (const agg of signals.audit) {
       for (const s of agg.samples) {
-        const fr = auditFact(agg, s);
+        const fr = factOfSample(agg, s);
         if (fr) groups.add(fr);
       }
     }
