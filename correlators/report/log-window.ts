@@ -10,6 +10,7 @@
  * (test/correlators/report/log-window.test.ts checks it against that pass).
  */
 import { FactGroups, type FactRecord } from '../anomaly/index.js';
+import { firstIndex } from '../search.js';
 import type { AuditAggregate, AuditSample, LogRecord } from '../signals/index.js';
 import { WindowScan, type ScanResult } from './log-scan.js';
 
@@ -30,17 +31,6 @@ export interface LogPass {
   scan: ScanResult;
   /** The sources of the window's log records. */
   sourceIds: Iterable<string>;
-}
-
-function firstAtOrAfter(logs: readonly LogRecord[], ms: number): number {
-  let lo = 0;
-  let hi = logs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (logs[mid]!.atMs < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export class LogWindow {
@@ -83,7 +73,8 @@ export class LogWindow {
     // where the new records start among the old: records before the first new one left the window
     let head = prev.length;
     if (next.length > 0) {
-      head = firstAtOrAfter(prev, next[0]!.atMs);
+      const atMs = next[0]!.atMs;
+      head = firstIndex(prev.length, (i) => prev[i]!.atMs >= atMs);
       for (let i = head; i < prev.length && prev[i]!.atMs === next[0]!.atMs; i++) {
         if (prev[i] === next[0]) {
           head = i;
