@@ -7,11 +7,11 @@
 import type { FactRecord } from './bursts.js';
 import type { Observation } from './types.js';
 
-/** The per-fact inputs of a burst: corrected fact objects, each one's count and stated value. */
+/** The per-fact inputs of a burst: corrected fact objects, each one's count and stated value (a state keeps the arrays it is made of). */
 export interface BurstFacts {
-  facts: readonly FactRecord[];
-  counts: readonly number[];
-  values: readonly number[];
+  facts: FactRecord[];
+  counts: number[];
+  values: number[];
 }
 
 export class BurstState {
@@ -32,11 +32,11 @@ export class BurstState {
   /** Its observation, made once per state. */
   obs: Observation | undefined;
 
-  /** The state of these facts (none: an empty one, to fill). */
-  constructor(input?: BurstFacts) {
-    this.facts = input ? [...input.facts] : [];
-    this.counts = input ? [...input.counts] : [];
-    this.values = input ? [...input.values] : [];
+  /** The state of these facts, keeping their arrays (none: an empty one, to fill). */
+  constructor(input: BurstFacts = { facts: [], counts: [], values: [] }) {
+    this.facts = input.facts;
+    this.counts = input.counts;
+    this.values = input.values;
     for (let k = 0; k < this.facts.length; k++) this.#take(k);
   }
 

@@ -286,7 +286,7 @@ export class FactGroups {
     for (let gi = 0; gi < this.#groups.length; gi++) {
       const { key, host } = this.#meta[gi]!;
       const group = trainOf(key, host);
-    let tg = names.get(group);
+      let tg = names.get(group);
       if (tg === undefined) {
         names.set(group, (tg = bySource.length));
         bySource.push([]);
@@ -492,11 +492,8 @@ interface FoldInput {
 
 /** One burst: the facts order[start..end). */
 function foldBurst(input: FoldInput, order: readonly number[], start: number, end: number, id: string): Observation {
-  const { facts, at, count: counts, value } = input;
-  const firstI = order[start]!;
-  const lastI = order[end - 1]!;
-  const first = facts[firstI]!;
-  let peakI = firstI;
+  const { facts, count: counts, value } = input;
+  let peakK = start;
   let peakValue = -Infinity;
   let count = 0;
   const tags: Record<string, Set<string>> = {};
@@ -508,7 +505,7 @@ function foldBurst(input: FoldInput, order: readonly number[], start: number, en
     const v = value[i]!;
     if (v > peakValue) {
       peakValue = v;
-      peakI = i;
+      peakK = k;
     }
     // for-in over the plain detail object (no entry arrays per fact); a tag keeps its first
     // MAX_TAG_VALUES values, so a set that is full can skip the rest (profiled: issue 6)
@@ -523,10 +520,11 @@ function foldBurst(input: FoldInput, order: readonly number[], start: number, en
       }
     }
   }
-  // evidence: the first lines, the peak, the last
-  const pick = new Set<number>([...order.slice(start, Math.min(end, start + MAX_EVIDENCE - 2)), peakI, lastI]);
+  // the burst's k-th fact
+  const nth = (k: number) => facts[order[start + k]!]!;
+  const evidence = evidencePositions(end - start, peakK - start, MAX_EVIDENCE).map((k) => evidenceOf(nth(k).record));
   const tagsOut = Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [...v].slice(0, MAX_TAG_VALUES)]));
-  return burstObservation(id, first, at[firstI]!, at[lastI]!, at[peakI]!, count, peakValue, [...pick].map((i) => evidenceOf(facts[i]!.record)), tagsOut);
+  return burstObservation(id, nth(0), nth(end - start - 1), nth(peakK - start), count, peakValue, evidence, tagsOut);
 }
 
 /** A kept burst's observation, as {@link foldBurst} makes it of the same facts. */
@@ -534,11 +532,11 @@ function stateObservation(state: BurstState, id: string): Observation {
   const f = state.facts;
   const n = f.length;
   const evidence = evidencePositions(n, state.peakPos, MAX_EVIDENCE).map((k) => evidenceOf(f[k]!.record));
-  return burstObservation(id, f[0]!, f[0]!.atMs, f[n - 1]!.atMs, f[state.peakPos]!.atMs, state.count, state.peakValue, evidence, state.tagsOut(MAX_TAG_VALUES));
+  return burstObservation(id, f[0]!, f[n - 1]!, f[state.peakPos]!, state.count, state.peakValue, evidence, state.tagsOut(MAX_TAG_VALUES));
 }
 
-/** A burst's observation from what its fold found (the one shape both folds give). */
-function burstObservation(id: string, first: FactRecord, startMs: number, endMs: number, peakMs: number, count: number, peakValue: number, evidence: EvidenceRef[], tags: Record<string, string[]>): Observation {
+/** A burst's observation from what its fold found (the one shape both folds give); times are the facts' corrected ones. */
+function burstObservation(id: string, first: FactRecord, last: FactRecord, peak: FactRecord, count: number, peakValue: number, evidence: EvidenceRef[], tags: Record<string, string[]>): Observation {
   const host = hostOf(first);
   const scale = VALUE_SCALE[first.fact.key];
   const countPart = 0.12 * Math.log2(count + 1);
@@ -550,9 +548,9 @@ function burstObservation(id: string, first: FactRecord, startMs: number, endMs:
     id,
     key: first.fact.key,
     component: first.record.component,
-    startMs,
-    endMs,
-    peakMs,
+    startMs: first.atMs,
+    endMs: last.atMs,
+    peakMs: peak.atMs,
     count,
     strength: Math.min(1, strength),
     basis: basisOf(first.record),

@@ -102,7 +102,8 @@ export class SignalStore {
       p.audit = p.audit.map((a) => trimAudit(a, fromMs)).filter((a): a is AuditAggregate => a !== undefined);
     }
     if (this.#merged) {
-      this.#merged = this.#merged.slice(firstAtOrAfter(this.#merged, fromMs));
+      const i = firstAtOrAfter(this.#merged, fromMs);
+      if (i > 0) this.#merged = this.#merged.slice(i);
       this.#pending = this.#pending.filter((r) => r.atMs >= fromMs);
     }
     if (this.#records > this.maxRecords) this.#capRecords();
@@ -158,8 +159,9 @@ export class SignalStore {
  * `merged` with `pending` merged in, as {@link mergeMany} of the parts would order them; undefined
  * when two records tie (equal time, source and line), where only the parts' order decides.
  */
-export function mergeInto(merged: readonly LogRecord[], pending: readonly LogRecord[]): LogRecord[] | undefined {
-  if (pending.length === 0) return merged.slice();
+export function mergeInto(merged: LogRecord[], pending: readonly LogRecord[]): LogRecord[] | undefined {
+  // snapshots are never changed in place: the same array serves again
+  if (pending.length === 0) return merged;
   const batch = [...pending].sort(compareRecords);
   for (let k = 1; k < batch.length; k++) if (compareRecords(batch[k - 1]!, batch[k]!) === 0) return undefined;
   // the old records before the first new one stay as they are
