@@ -4,7 +4,7 @@
  * that covers up to half the window); the dose is how far the peak goes toward `severe`.
  */
 import { DateTime } from 'luxon';
-import type { Series } from '../signals/index.js';
+import { linkTo, type Series } from '../signals/index.js';
 import type { Observation, ObservationBasis } from './types.js';
 import type { SeriesRule } from './series-rules.js';
 
@@ -94,7 +94,17 @@ class FiniteQuantiles {
   readonly min: number;
   readonly max: number;
 
-  constructor(private readonly v: readonly number[]) {
+  /** `range`: the count and range of `v`'s finite values when the caller knows them ({@link slid}). */
+  constructor(
+    private readonly v: readonly number[],
+    range?: { count: number; min: number; max: number },
+  ) {
+    if (range) {
+      this.count = range.count;
+      this.min = range.min;
+      this.max = range.max;
+      return;
+    }
     // one pass for the count and range; the values are copied only when a quantile is asked for,
     // which most series never need (they stay clear of their rules' absolute thresholds)
     let n = 0;
@@ -110,6 +120,38 @@ class FiniteQuantiles {
     this.count = n;
     this.min = n > 0 ? min : NaN;
     this.max = n > 0 ? max : NaN;
+  }
+
+  /**
+   * The count and range of `v` from those of `before` (the values of `parent`), when `v[j]` is
+   * `parent[drop + j]` for j < keep: only the points that left and arrived are read. A point that
+   * left at the smallest or largest value may have been the only one there, so then every point is.
+   */
+  static slid(before: FiniteQuantiles, parent: readonly number[], drop: number, keep: number, v: readonly number[]): FiniteQuantiles {
+    let n = before.count;
+    let lost = false;
+    const leave = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const x = parent[i]!;
+        if (!Number.isFinite(x)) continue;
+        n--;
+        if (x <= before.min || x >= before.max) lost = true;
+      }
+    };
+    leave(0, drop);
+    leave(drop + keep, parent.length);
+    if (lost) return new FiniteQuantiles(v);
+    // nothing at either end left, so some finite point stayed and the range holds for the kept ones
+    let min = before.count > 0 ? before.min : Infinity;
+    let max = before.count > 0 ? before.max : -Infinity;
+    for (let i = keep; i < v.length; i++) {
+      const x = v[i]!;
+      if (!Number.isFinite(x)) continue;
+      n++;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    return new FiniteQuantiles(v, n > 0 ? { count: n, min, max } : { count: 0, min: NaN, max: NaN });
   }
 
   #finiteValues(): Float64Array {
@@ -240,18 +282,32 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
  * never changed in place (a new point or a trimmed window is a new object).
  */
 export class EpisodeMemo {
-  readonly #bySeries = new WeakMap<Series, { finite: FiniteQuantiles; step: number; episodes: Map<SeriesRule, Map<number, Observation[]>> }>();
+  readonly #bySeries = new WeakMap<Series, MemoEntry>();
   hits = 0;
   misses = 0;
+  /** Series whose count and range were updated from an ancestor's (see series-lineage.ts), not read in full. */
+  slid = 0;
 
-  entry(s: Series): { finite: FiniteQuantiles; step: number; episodes: Map<SeriesRule, Map<number, Observation[]>> } {
+  entry(s: Series): MemoEntry {
     let e = this.#bySeries.get(s);
-    if (!e) {
-      e = { finite: new FiniteQuantiles(s.v), step: stepOf(s.t), episodes: new Map() };
-      this.#bySeries.set(s, e);
-    }
+    if (e) return e;
+    const link = linkTo(s, (a) => this.#bySeries.has(a));
+    const before = link && this.#bySeries.get(link.parent);
+    let finite: FiniteQuantiles;
+    if (link && before) {
+      finite = FiniteQuantiles.slid(before.finite, link.parent.v, link.drop, link.keep, s.v);
+      this.slid++;
+    } else finite = new FiniteQuantiles(s.v);
+    e = { finite, step: stepOf(s.t), episodes: new Map() };
+    this.#bySeries.set(s, e);
     return e;
   }
+}
+
+interface MemoEntry {
+  finite: FiniteQuantiles;
+  step: number;
+  episodes: Map<SeriesRule, Map<number, Observation[]>>;
 }
 
 export function detectSeriesObservations(series: Series[], rules: readonly SeriesRule[], offsetOf: (sourceId: string) => number, memo: EpisodeMemo = new EpisodeMemo()): Observation[] {

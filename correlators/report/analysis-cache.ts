@@ -16,7 +16,7 @@
  */
 import { firstIndex } from '../search.js';
 import { auditFact, deriveAuditSeries, deriveSeries, DERIVE_INPUTS, EpisodeMemo, FactGroups, type FactRecord } from '../anomaly/index.js';
-import { classifyLog, type AuditAggregate, type AuditSample, type LogRecord, type Series, type SignalSet } from '../signals/index.js';
+import { classifyLog, linkSeries, linkTo, settleLink, sliceSeries, type AuditAggregate, type AuditSample, type LogRecord, type Series, type SignalSet } from '../signals/index.js';
 import { LogScan } from './log-scan.js';
 import { LogWindow, type LogPass } from './log-window.js';
 
@@ -32,7 +32,8 @@ export interface CacheStats {
   analyses: number;
   records: { classified: number; reused: number; dropped: number; rescans: number };
   auditSamples: { classified: number; reused: number };
-  series: { detected: number; reused: number };
+  /** Series searched for episodes (`slid`: of them, those whose count and range were updated from the last tick's), and those looked up. */
+  series: { detected: number; slid: number; reused: number };
 }
 
 /** What is known of one series object: whether its times ascend, and its last clip to a window. */
@@ -71,7 +72,7 @@ export class AnalysisCache {
       analyses: this.#analyses,
       records: this.#window ? { ...this.#window.stats } : { ...this.#records },
       auditSamples: { ...this.#auditSamples },
-      series: { detected: this.episodes.misses, reused: this.episodes.hits },
+      series: { detected: this.episodes.misses, slid: this.episodes.slid, reused: this.episodes.hits },
     };
   }
 
@@ -145,8 +146,10 @@ export class AnalysisCache {
     const t = s.t;
     let e = this.#series.get(s);
     if (!e) {
+      // the points a sorted ancestor passed on are in order (series-lineage.ts): only the rest is read
+      const up = linkTo(s, (a) => this.#series.has(a));
       let sorted = true;
-      for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! <= t[i]!;
+      for (let i = up && this.#series.get(up.parent)!.sorted ? Math.max(1, up.keep) : 1; i < t.length && sorted; i++) sorted = t[i - 1]! <= t[i]!;
       this.#series.set(s, (e = { sorted }));
     }
     if (!e.sorted) {
@@ -159,9 +162,29 @@ export class AnalysisCache {
     if (lo === 0 && hi >= t.length) return s;
     const last = e.clip;
     if (last && last.offsetMs === offsetMs && last.lo === lo && last.hi === hi) return last.out;
-    const out = { ...s, t: t.slice(lo, hi), v: s.v.slice(lo, hi) };
+    const out = sliceSeries(s, lo, hi);
+    // `s` continues a series clipped last time: its clip is mostly that clip's points, a few gone
+    // at the head and a few new at the tail (see series-lineage.ts)
+    const up = linkTo(s, (a) => this.#series.get(a)?.clip?.offsetMs === offsetMs);
+    const before = up && this.#series.get(up.parent)!.clip!;
+    if (up && before && out !== s) {
+      // out[j] = s[lo + j] = parent[up.drop + lo + j] while lo + j < up.keep, which is the last
+      // clip's point up.drop + lo + j - before.lo while that lies in [before.lo, before.hi)
+      const drop = up.drop + lo - before.lo;
+      const keep = Math.min(hi - lo, up.keep - lo, before.hi - before.lo - drop);
+      if (drop >= 0 && keep > 0) linkSeries(out, before.out, drop, keep);
+    }
     e.clip = { offsetMs, lo, hi, out };
     return out;
+  }
+
+  /**
+   * Called with the series of an analysis when it is done: what the next analysis needs of them is
+   * known (episodes' counts and ranges, sortedness, clips), so their links to older series are cut
+   * and the next tick's series, linked to these, hold one generation (series-lineage.ts).
+   */
+  settle(series: readonly Series[]): void {
+    for (const s of series) settleLink(s);
   }
 }
 

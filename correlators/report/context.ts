@@ -217,6 +217,8 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   }
   const inWindow = allSeries.map((s) => cache.clip(s, offsetOf(s.sourceId), fromMs, toMs));
   const observations = [...groups.bursts(corrected), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf, memo)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  cache.settle(allSeries);
+  cache.settle(inWindow);
   return {
     window: signals.window,
     observations,

@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './facts.js';
 export * from './classify.js';
 export * from './go-duration.js';
+export * from './series-lineage.js';

@@ -15,5 +15,5 @@ export { SignalStore } from './signal-store.js';
 export { LiveBundle } from './live-bundle.js';
 export { FileTail, type TailChunk, type TailLine } from './tail-file.js';
 export { createAppendedLineParser, liveReadModeOf, parseDocumentFile, type AppendedLineParser, type LiveReadMode } from './parse-appended.js';
-export { mergeAuditAggregates, mergeSeriesParts, trimAudit, trimSeries, truncateAudit, combineSourceReports } from './merge-signals.js';
+export { appendSeriesParts, mergeAuditAggregates, mergeSeriesParts, trimAudit, trimSeries, truncateAudit, combineSourceReports } from './merge-signals.js';
 export { buildLiveDeps, LIVE_PUBLIC_DIR, type BuildLiveDepsOptions, type LiveDeps } from './start-live.js';

@@ -4,7 +4,7 @@
  * one series / one aggregate per identity, and what falls out of the window is cut off.
  */
 import { firstIndex } from '../../correlators/search.js';
-import type { AuditAggregate, AuditSample, Series, SourceReport } from '../../correlators/signals/index.js';
+import { appendPoints, sliceSeries, type AuditAggregate, type AuditSample, type Series, type SourceReport } from '../../correlators/signals/index.js';
 
 /** Samples kept per merged aggregate (the newest), as the file source's cap. */
 const MAX_SAMPLES = 3000;
@@ -40,12 +40,45 @@ export function mergeSeriesParts(parts: readonly (readonly Series[])[]): Series[
   return out;
 }
 
-/** The series without its points before `fromMs`; undefined when none is left. */
+/**
+ * Parts that only add later points to earlier ones (a polled range after what was kept) make
+ * each series the earlier one with points appended, linked to it (series-lineage.ts): as
+ * {@link mergeSeriesParts}, which does the rest (a range that overlaps, a series seen twice).
+ */
+export function appendSeriesParts(kept: readonly Series[], fresh: readonly Series[]): Series[] {
+  const byKey = new Map<string, Series>();
+  for (const s of fresh) {
+    const key = seriesKey(s);
+    if (byKey.has(key) || !ascending(s.t)) return mergeSeriesParts([kept, fresh]);
+    byKey.set(key, s);
+  }
+  const out: Series[] = [];
+  const keptKeys = new Set<string>();
+  for (const s of kept) {
+    const key = seriesKey(s);
+    if (keptKeys.has(key) || !ascending(s.t)) return mergeSeriesParts([kept, fresh]);
+    keptKeys.add(key);
+    const more = byKey.get(key);
+    if (!more) out.push(s);
+    else if (s.t.length === 0 || more.t.length === 0 || more.t[0]! > s.t[s.t.length - 1]!) out.push(appendPoints(s, more.t, more.v));
+    else return mergeSeriesParts([kept, fresh]);
+  }
+  for (const [key, s] of byKey) if (!keptKeys.has(key)) out.push(s);
+  return out;
+}
+
+/** Strictly ascending times (no point to merge within the series). */
+function ascending(t: readonly number[]): boolean {
+  for (let i = 1; i < t.length; i++) if (!(t[i]! > t[i - 1]!)) return false;
+  return true;
+}
+
+/** The series without its points before `fromMs` (linked to it: series-lineage.ts); undefined when none is left. */
 export function trimSeries(s: Series, fromMs: number): Series | undefined {
   const i = lowerBound(s.t, fromMs);
   if (i === 0) return s;
   if (i >= s.t.length) return undefined;
-  return { ...s, t: s.t.slice(i), v: s.v.slice(i) };
+  return sliceSeries(s, i, s.t.length);
 }
 
 /** First index whose value is >= x in an ascending array. */

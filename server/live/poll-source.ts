@@ -4,9 +4,9 @@
  * overlap, since the newest points and documents may still arrive late). The overlap replaces
  * what the previous poll gave for it, so nothing is counted twice.
  */
-import type { AnalysisWindow, AuditAggregate, LogRecord, Series, SourceReport } from '../../correlators/signals/index.js';
+import { sliceSeries, type AnalysisWindow, type AuditAggregate, type LogRecord, type Series, type SourceReport } from '../../correlators/signals/index.js';
 import type { SignalSource } from '../sources/types.js';
-import { lowerBound, mergeAuditAggregates, mergeSeriesParts, trimAudit, trimSeries, truncateAudit } from './merge-signals.js';
+import { appendSeriesParts, lowerBound, mergeAuditAggregates, trimAudit, trimSeries, truncateAudit } from './merge-signals.js';
 import type { SignalStore } from './signal-store.js';
 
 export interface PolledSourceOptions {
@@ -90,7 +90,7 @@ export class PolledSource {
 
   #replaceRange(range: AnalysisWindow, series: Series[], logs: LogRecord[], audit: AuditAggregate[]): void {
     const kept = this.#series.map((s) => truncateSeries(s, range.fromMs)).filter((s): s is Series => s !== undefined);
-    this.#series = mergeSeriesParts([kept, series]);
+    this.#series = appendSeriesParts(kept, series);
     this.#logs = this.#logs.filter((r) => r.atMs < range.fromMs).concat(logs);
     const before = this.#audit.map((a) => truncateAudit(a, range.fromMs)).filter((a): a is AuditAggregate => a !== undefined);
     this.#audit = mergeAuditAggregates([...before, ...audit]);
@@ -109,5 +109,5 @@ function truncateSeries(s: Series, toMs: number): Series | undefined {
   const i = lowerBound(s.t, toMs);
   if (i === 0) return undefined;
   if (i >= s.t.length) return s;
-  return { ...s, t: s.t.slice(0, i), v: s.v.slice(0, i) };
+  return sliceSeries(s, 0, i);
 }

@@ -8,9 +8,9 @@
  * a tick costs a copy of the window plus a merge of what is new, not a merge of every part again
  * (a full merge when parts were replaced, removed or capped, or two records tie).
  */
-import type { AnalysisWindow, AuditAggregate, LogRecord, Series, SignalSet, SourceReport } from '../../correlators/signals/index.js';
+import { relateSeries, type AnalysisWindow, type AuditAggregate, type LogRecord, type Series, type SignalSet, type SourceReport } from '../../correlators/signals/index.js';
 import { firstIndex } from '../../correlators/search.js';
-import { combineSourceReports, trimAudit, trimSeries } from './merge-signals.js';
+import { combineSourceReports, seriesKey, trimAudit, trimSeries } from './merge-signals.js';
 
 export const DEFAULT_MAX_RECORDS = 200_000;
 
@@ -30,6 +30,8 @@ export class SignalStore {
   #merged: LogRecord[] | undefined;
   /** Records appended since the last snapshot. */
   #pending: LogRecord[] = [];
+  /** Where the last trim cut. */
+  #fromMs = -Infinity;
   /** Snapshots merged from every part / from the last one (for tests and the status). */
   readonly merges = { full: 0, incremental: 0 };
 
@@ -71,9 +73,28 @@ export class SignalStore {
     p.logs = [...logs].sort(compareRecords);
   }
 
+  /**
+   * Replaces a part's series and audit aggregates. A source rebuilds its series when it reads
+   * more (a file's parsers merged again, a polled range appended), so each is linked to the one it
+   * replaces by comparing their points (series-lineage.ts): the analysis then updates what it knew
+   * of the old one with the points that changed, instead of reading every point again.
+   */
   setAggregates(key: string, series: Series[], audit: AuditAggregate[]): void {
     const p = this.#part(key);
-    p.series = series;
+    if (series === p.series) {
+      p.audit = audit;
+      return;
+    }
+    // cut where the last trim cut, so that a series and the one it replaces start together
+    const cut = this.#fromMs === -Infinity ? series : series.map((s) => trimSeries(s, this.#fromMs)).filter((s): s is Series => s !== undefined);
+    if (p.series.length > 0) {
+      const before = new Map(p.series.map((s) => [seriesKey(s), s]));
+      for (const s of cut) {
+        const prev = before.get(seriesKey(s));
+        if (prev) relateSeries(s, prev);
+      }
+    }
+    p.series = cut;
     p.audit = audit;
   }
 
@@ -92,6 +113,7 @@ export class SignalStore {
 
   /** Drops everything before `fromMs`; then, over the cap, the oldest records. */
   trim(fromMs: number): void {
+    this.#fromMs = Math.max(this.#fromMs, fromMs);
     for (const p of this.#parts.values()) {
       const i = firstAtOrAfter(p.logs, fromMs);
       if (i > 0) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareRecords, SignalStore } from '../../../server/live/signal-store.js';
-import type { LogRecord } from '../../../correlators/signals/index.js';
+import { linkTo, type LogRecord, type Series } from '../../../correlators/signals/index.js';
 
 const PARTS = ['etcd-cp-1', 'etcd-cp-2', 'apiserver', 'events'];
 
@@ -60,4 +60,18 @@ test('a snapshot after appends and trims merges only what is new', () => {
   store.remove(PARTS[0]!);
   store.snapshot({ fromMs: 0, toMs: 1e9 });
   assert.deepEqual(store.merges, { full: 2, incremental: 19 }, 'a vanished part: merged afresh');
+});
+
+test('a part whose series are rebuilt: each is cut where the store cut and linked to the one it replaces', () => {
+  const store = new SignalStore();
+  const mk = (t: number[], v: number[]): Series => ({ sourceId: 'metrics.om', metric: 'etcd_wal_fsync_p99_s', component: 'etcd', host: 'cp-2', labels: {}, origin: 'q', t, v });
+  store.setAggregates('metrics', [mk([1, 2, 3, 4], [1, 2, 3, 4])], []);
+  store.trim(2);
+  const [before] = store.snapshot({ fromMs: 0, toMs: 10 }).series;
+  assert.deepEqual(before!.t, [2, 3, 4]);
+  // the source read more and merged its parts again: a new object from its start, one point restated
+  store.setAggregates('metrics', [mk([1, 2, 3, 4, 5], [1, 2, 3, 9, 5])], []);
+  const [after] = store.snapshot({ fromMs: 0, toMs: 10 }).series;
+  assert.deepEqual([after!.t, after!.v], [[2, 3, 4, 5], [2, 3, 9, 5]]);
+  assert.deepEqual(linkTo(after!, (a) => a === before), { parent: before, drop: 0, keep: 2 }, 'the points up to the restated one');
 });

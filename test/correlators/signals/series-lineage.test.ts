@@ -1,0 +1,132 @@
+// A live series is a new object every tick, made from the last one (its head trimmed, points
+// appended, its tail restated by a re-read) and linked to it (series-lineage.ts). What the
+// analysis updates through those links must be what it works out afresh: the links must say the
+// truth about the points, the count and range of the finite values must match a full pass (also
+// when the smallest or largest value leaves, with ties, NaN and -0), and the episodes and clips
+// must be those of a fresh analysis.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { detectSeriesObservations, EpisodeMemo, SERIES_RULES } from '../../../correlators/anomaly/index.js';
+import { AnalysisCache } from '../../../correlators/report/index.js';
+import { appendPoints, linkSeries, linkTo, relateSeries, sliceSeries, type Series } from '../../../correlators/signals/index.js';
+
+const STEP_MS = 15_000;
+/** Few distinct values, so extremes tie and leave often; NaN for gaps. */
+const VALUES = [0, -0, 0.004, 0.02, 0.02, 0.3, 0.8, 2, Number.NaN];
+const RULES = SERIES_RULES.filter((r) => r.metric === 'etcd_wal_fsync_p99_s' || r.metric === 'etcd_has_leader');
+
+const valueArb = fc.constantFrom(...VALUES);
+/** A step between two analyses, as the store makes it: trim the head, append, or re-read (a new object, compared). */
+const stepArb = fc.record({
+  trim: fc.nat(12),
+  append: fc.array(valueArb, { maxLength: 10 }),
+  restate: fc.option(fc.record({ last: fc.nat(4), values: fc.array(valueArb, { maxLength: 4 }) }), { freq: 4 }),
+  rebuild: fc.boolean(),
+  offsetMs: fc.constantFrom(0, 0, 4_000, -20_000),
+});
+
+function series(metric: string, t: number[], v: number[]): Series {
+  return { sourceId: 'metrics/cp-1.om', metric, component: 'etcd', host: 'cp-1', labels: {}, origin: metric, t, v };
+}
+
+/** Every link `linkTo` reports must say the truth about the points. */
+function assertLinkTrue(s: Series): void {
+  const link = linkTo(s, () => true);
+  if (!link) return;
+  for (let j = 0; j < link.keep; j++) {
+    assert.equal(s.t[j], link.parent.t[link.drop + j], `t[${j}] of a linked series`);
+    assert.ok(Object.is(s.v[j], link.parent.v[link.drop + j]), `v[${j}] of a linked series`);
+  }
+}
+
+type Step = { trim: number; append: number[]; restate: { last: number; values: number[] } | null; rebuild: boolean };
+
+function next(s: Series, step: Step): Series {
+  let out = sliceSeries(s, step.trim, s.t.length);
+  if (step.restate) out = sliceSeries(out, 0, Math.max(0, out.t.length - step.restate.last));
+  const lastMs = out.t.length ? out.t[out.t.length - 1]! : s.t.length ? s.t[s.t.length - 1]! : 0;
+  const values = [...(step.restate?.values ?? []), ...step.append];
+  out = appendPoints(out, values.map((_, i) => lastMs + (i + 1) * STEP_MS), values);
+  if (step.rebuild) {
+    // a source that rebuilt the series: the store links it by comparing points
+    const copy = { ...out, t: [...out.t], v: [...out.v] };
+    relateSeries(copy, s);
+    return copy;
+  }
+  return out;
+}
+
+test('episodes and counts updated through series links equal a fresh analysis', () => {
+  let slid = 0;
+  fc.assert(
+    fc.property(fc.array(valueArb, { minLength: 1, maxLength: 30 }), fc.array(stepArb, { minLength: 1, maxLength: 14 }), (first, steps) => {
+      const memo = new EpisodeMemo();
+      let fsync = series('etcd_wal_fsync_p99_s', first.map((_, i) => i * STEP_MS), first);
+      let leader = series('etcd_has_leader', fsync.t, first.map((x) => (x > 0.5 ? 0 : 1)));
+      for (const step of steps) {
+        const offsetOf = () => step.offsetMs;
+        for (const s of [fsync, leader]) {
+          assertLinkTrue(s);
+          const e = memo.entry(s);
+          const fresh = new EpisodeMemo().entry(s);
+          assert.deepEqual([e.finite.count, e.finite.min, e.finite.max], [fresh.finite.count, fresh.finite.min, fresh.finite.max]);
+        }
+        assert.deepEqual(detectSeriesObservations([fsync, leader], RULES, offsetOf, memo), detectSeriesObservations([fsync, leader], RULES, offsetOf));
+        fsync = next(fsync, step);
+        leader = next(leader, { ...step, append: step.append.map((x) => (x > 0.5 ? 0 : 1)) });
+      }
+      slid += memo.slid;
+    }),
+    { numRuns: 300 },
+  );
+  assert.ok(slid > 300, `series updated through links: ${slid}`);
+});
+
+test('clips follow the last clip through the links, and their episodes equal a fresh analysis', () => {
+  fc.assert(
+    fc.property(fc.array(valueArb, { minLength: 1, maxLength: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 14 }), fc.nat(8), (first, steps, windowPoints) => {
+      const cache = new AnalysisCache(true);
+      let s = series('etcd_wal_fsync_p99_s', first.map((_, i) => i * STEP_MS), first);
+      for (const step of steps) {
+        const toMs = (s.t[s.t.length - 1] ?? 0) - STEP_MS;
+        const fromMs = toMs - (windowPoints + 4) * STEP_MS;
+        const clipped = cache.clip(s, step.offsetMs, fromMs, toMs);
+        const keep = s.t.map((t, i) => i).filter((i) => s.t[i]! + step.offsetMs >= fromMs && s.t[i]! + step.offsetMs <= toMs);
+        assert.deepEqual(clipped.t, keep.map((i) => s.t[i]));
+        assert.deepEqual(clipped.v, keep.map((i) => s.v[i]));
+        assertLinkTrue(clipped);
+        const offsetOf = () => step.offsetMs;
+        assert.deepEqual(detectSeriesObservations([s, clipped], RULES, offsetOf, cache.episodes), detectSeriesObservations([s, clipped], RULES, offsetOf));
+        cache.settle([s, clipped]);
+        s = next(s, step);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a slid series reads only the points that changed when no extreme left', () => {
+  const n = 10_000;
+  const t = Array.from({ length: n }, (_, i) => i * STEP_MS);
+  const v = t.map((_, i) => (i === n >> 1 ? 5 : i === (n >> 1) + 1 ? -1 : (i % 7) / 10));
+  const memo = new EpisodeMemo();
+  const s = series('etcd_wal_fsync_p99_s', t, v);
+  memo.entry(s);
+  // a proxy counts the reads of the new series' values
+  const slid = appendPoints(sliceSeries(s, 15, n), [n * STEP_MS], [0.3]);
+  let reads = 0;
+  const counted = { ...slid, v: new Proxy(slid.v, { get: (a, k) => (typeof k === 'string' && /^\d+$/.test(k) && reads++, Reflect.get(a, k)) }) };
+  linkSeries(counted, s, 15, n - 15);
+  const e = memo.entry(counted);
+  assert.equal(memo.slid, 1);
+  assert.deepEqual([e.finite.count, e.finite.min, e.finite.max], [n - 15 + 1, -1, 5]);
+  assert.ok(reads <= 1, `read ${reads} values of ${n - 14}, expected only the appended one`);
+});
+
+test('linkSeries refuses a link that does not fit', () => {
+  const s = series('etcd_wal_fsync_p99_s', [1, 2, 3], [1, 2, 3]);
+  const c = sliceSeries(s, 1, 3);
+  assert.throws(() => linkSeries(c, s, 2, 2), /do not fit/);
+  assert.equal(sliceSeries(s, 0, 3), s, 'all of it: the same object');
+});
