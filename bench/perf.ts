@@ -181,17 +181,17 @@ async function liveSection(): Promise<void> {
     const cached = await run('cached');
     const s = cached.stats;
     const share = (a: number, b: number) => `${fixed((100 * b) / Math.max(1, a + b), 0)} %`;
-    rows.push([`${series} series, ${si(logs)} records/h, ${minutes} min`, fixed(fresh.medianMs, 0), fixed(cached.medianMs, 0), fixed(cached.medianMs / fresh.medianMs, 2), share(s.records.classified, s.records.reused), share(s.series.detected, s.series.reused)]);
+    rows.push([`${series} series, ${si(logs)} records/h, ${minutes} min`, fixed(fresh.medianMs, 0), fixed(cached.medianMs, 0), fixed(cached.medianMs / fresh.medianMs, 2), share(s.records.classified, s.records.reused), share(s.series.detected, s.series.reused), share(s.series.read, s.series.slid)]);
     if (series === 500) byWindow.push({ size: minutes, ms: cached.medianMs });
     if (series === 0) logsByWindow.push({ size: minutes, ms: cached.medianMs });
     out.push({ series, logs, minutes, fresh, cached });
   }
-  print(renderTable(['signals, window', 'from scratch, median ms', 'with the session cache, median ms', 'cache / scratch', 'records looked up', 'series episodes looked up'], rows));
+  print(renderTable(['signals, window', 'from scratch, median ms', 'with the session cache, median ms', 'cache / scratch', 'records looked up', 'series episodes looked up', 'series ranges updated, not read'], rows));
   print();
   const k = byWindow.length > 1 ? growthExponent(byWindow) : NaN;
   const kLogs = logsByWindow.length > 1 ? growthExponent(logsByWindow) : NaN;
   print(
-    'With the cache, a record is classified and grouped once, when it arrives, and leaves the groups when it leaves the window; a burst is recalled when its facts did not change and updated when its group slid. What is left of a tick over the whole window is pointer comparisons and passes over typed arrays (records against the last tick\'s, burst facts, corrected times). Every series gains a point each tick, so its baseline and episodes are worked out again from all its points.',
+    'With the cache, a record is classified and grouped once, when it arrives, and leaves the groups when it leaves the window; a burst is recalled when its facts did not change and updated when its group slid. What is left of a tick over the whole window is pointer comparisons and passes over typed arrays (records against the last tick\'s, burst facts, corrected times). Every series is a new object each tick, linked to the one it was made from (its head trimmed, points appended); its count and range are updated from the points that left and arrived. A series past its rule\'s threshold is searched for episodes again over all its points (its window baseline moves), and series are copied when trimmed and clipped.',
   );
   if (Number.isFinite(k)) print(`At the same arrival rate a cached tick grows as window^${fixed(k, 2)}${Number.isFinite(kLogs) ? `, the log side alone (no series) as window^${fixed(kLogs, 2)}` : ''} (1.00: proportional to the window, 0: to what is new).`);
   print();

@@ -82,6 +82,37 @@ function select(a: Float64Array, k: number): void {
   }
 }
 
+interface FiniteRange {
+  count: number;
+  min: number;
+  max: number;
+  minCount: number;
+  maxCount: number;
+}
+
+function emptyRange(): FiniteRange {
+  return { count: 0, min: Infinity, max: -Infinity, minCount: 0, maxCount: 0 };
+}
+
+/** Adds a value to a range (not a finite one: nothing). */
+function arrive(r: FiniteRange, x: number): void {
+  if (!Number.isFinite(x)) return;
+  r.count++;
+  if (x < r.min) {
+    r.min = x;
+    r.minCount = 1;
+  } else if (x === r.min) r.minCount++;
+  if (x > r.max) {
+    r.max = x;
+    r.maxCount = 1;
+  } else if (x === r.max) r.maxCount++;
+}
+
+/** The range as kept: NaN bounds when empty, +0 for a zero of either sign (which one came first is of no use). */
+function settled(r: FiniteRange): FiniteRange {
+  return r.count > 0 ? { ...r, min: r.min + 0, max: r.max + 0 } : { count: 0, min: NaN, max: NaN, minCount: 0, maxCount: 0 };
+}
+
 /**
  * {@link quantile} of a series' finite values without sorting them: the two order statistics it
  * interpolates between are selected in O(n). Rules of both directions share one instance.
@@ -90,68 +121,51 @@ class FiniteQuantiles {
   private values: Float64Array | undefined;
   private readonly cache = new Map<number, number>();
   readonly count: number;
-  /** Smallest and largest finite value (NaN with none). */
+  /** Smallest and largest finite value (NaN with none; +0 for a zero of either sign). */
   readonly min: number;
   readonly max: number;
+  /** How many values are the smallest, and the largest ({@link slid} needs to know when the last one leaves). */
+  readonly minCount: number;
+  readonly maxCount: number;
 
   /** `range`: the count and range of `v`'s finite values when the caller knows them ({@link slid}). */
   constructor(
     private readonly v: readonly number[],
-    range?: { count: number; min: number; max: number },
+    range?: { count: number; min: number; max: number; minCount: number; maxCount: number },
   ) {
     if (range) {
-      this.count = range.count;
-      this.min = range.min;
-      this.max = range.max;
+      ({ count: this.count, min: this.min, max: this.max, minCount: this.minCount, maxCount: this.maxCount } = range);
       return;
     }
     // one pass for the count and range; the values are copied only when a quantile is asked for,
     // which most series never need (they stay clear of their rules' absolute thresholds)
-    let n = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i]!;
-      if (!Number.isFinite(x)) continue;
-      n++;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-    this.count = n;
-    this.min = n > 0 ? min : NaN;
-    this.max = n > 0 ? max : NaN;
+    const r = emptyRange();
+    for (let i = 0; i < v.length; i++) arrive(r, v[i]!);
+    ({ count: this.count, min: this.min, max: this.max, minCount: this.minCount, maxCount: this.maxCount } = settled(r));
   }
 
   /**
    * The count and range of `v` from those of `before` (the values of `parent`), when `v[j]` is
-   * `parent[drop + j]` for j < keep: only the points that left and arrived are read. A point that
-   * left at the smallest or largest value may have been the only one there, so then every point is.
+   * `parent[drop + j]` for j < keep: only the points that left and arrived are read, unless the
+   * last of the smallest or largest values left (then every point is).
    */
   static slid(before: FiniteQuantiles, parent: readonly number[], drop: number, keep: number, v: readonly number[]): FiniteQuantiles {
-    let n = before.count;
-    let lost = false;
+    const r = { count: before.count, min: before.min, max: before.max, minCount: before.minCount, maxCount: before.maxCount };
     const leave = (from: number, to: number) => {
       for (let i = from; i < to; i++) {
         const x = parent[i]!;
         if (!Number.isFinite(x)) continue;
-        n--;
-        if (x <= before.min || x >= before.max) lost = true;
+        r.count--;
+        if (x === r.min) r.minCount--;
+        if (x === r.max) r.maxCount--;
       }
     };
     leave(0, drop);
     leave(drop + keep, parent.length);
-    if (lost) return new FiniteQuantiles(v);
-    // nothing at either end left, so some finite point stayed and the range holds for the kept ones
-    let min = before.count > 0 ? before.min : Infinity;
-    let max = before.count > 0 ? before.max : -Infinity;
-    for (let i = keep; i < v.length; i++) {
-      const x = v[i]!;
-      if (!Number.isFinite(x)) continue;
-      n++;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-    return new FiniteQuantiles(v, n > 0 ? { count: n, min, max } : { count: 0, min: NaN, max: NaN });
+    if (r.minCount === 0 || r.maxCount === 0) return new FiniteQuantiles(v);
+    if (r.count === 0) Object.assign(r, emptyRange());
+    for (let i = keep; i < v.length; i++) arrive(r, v[i]!);
+    return new FiniteQuantiles(v, settled(r));
   }
 
   #finiteValues(): Float64Array {
@@ -285,8 +299,9 @@ export class EpisodeMemo {
   readonly #bySeries = new WeakMap<Series, MemoEntry>();
   hits = 0;
   misses = 0;
-  /** Series whose count and range were updated from an ancestor's (see series-lineage.ts), not read in full. */
+  /** Series whose count and range were updated from an ancestor's (see series-lineage.ts), and those read in full. */
   slid = 0;
+  read = 0;
 
   entry(s: Series): MemoEntry {
     let e = this.#bySeries.get(s);
@@ -297,7 +312,10 @@ export class EpisodeMemo {
     if (link && before) {
       finite = FiniteQuantiles.slid(before.finite, link.parent.v, link.drop, link.keep, s.v);
       this.slid++;
-    } else finite = new FiniteQuantiles(s.v);
+    } else {
+      finite = new FiniteQuantiles(s.v);
+      this.read++;
+    }
     e = { finite, step: stepOf(s.t), episodes: new Map() };
     this.#bySeries.set(s, e);
     return e;

@@ -32,8 +32,11 @@ export interface CacheStats {
   analyses: number;
   records: { classified: number; reused: number; dropped: number; rescans: number };
   auditSamples: { classified: number; reused: number };
-  /** Series searched for episodes (`slid`: of them, those whose count and range were updated from the last tick's), and those looked up. */
-  series: { detected: number; slid: number; reused: number };
+  /**
+   * Series searched for episodes and looked up (per rule and clock offset); per series object, its
+   * count and range read from all its points or updated from the last tick's (`slid`).
+   */
+  series: { detected: number; reused: number; read: number; slid: number };
 }
 
 /** What is known of one series object: whether its times ascend, and its last clip to a window. */
@@ -72,7 +75,7 @@ export class AnalysisCache {
       analyses: this.#analyses,
       records: this.#window ? { ...this.#window.stats } : { ...this.#records },
       auditSamples: { ...this.#auditSamples },
-      series: { detected: this.episodes.misses, slid: this.episodes.slid, reused: this.episodes.hits },
+      series: { detected: this.episodes.misses, reused: this.episodes.hits, read: this.episodes.read, slid: this.episodes.slid },
     };
   }
 

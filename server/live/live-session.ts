@@ -68,8 +68,12 @@ export interface LiveStatus {
   ticks: number;
   analyses: number;
   lastAnalysisMs: number | null;
-  /** Work the analyses did and looked up instead (records classified, series searched for episodes), since the start. */
-  reuse: { recordsClassified: number; recordsReused: number; seriesDetected: number; seriesReused: number };
+  /**
+   * Work the analyses did and looked up instead, since the start: records classified, series
+   * searched for episodes, and series whose count and range were read from all their points or
+   * updated from the last tick's (`seriesUpdated`).
+   */
+  reuse: { recordsClassified: number; recordsReused: number; seriesDetected: number; seriesReused: number; seriesRead: number; seriesUpdated: number };
   files: number;
   records: number;
   viewers: number;
@@ -294,7 +298,7 @@ export class LiveSession {
 
   #reuse(): LiveStatus['reuse'] {
     const s = this.#cache.stats();
-    return { recordsClassified: s.records.classified + s.auditSamples.classified, recordsReused: s.records.reused + s.auditSamples.reused, seriesDetected: s.series.detected, seriesReused: s.series.reused };
+    return { recordsClassified: s.records.classified + s.auditSamples.classified, recordsReused: s.records.reused + s.auditSamples.reused, seriesDetected: s.series.detected, seriesReused: s.series.reused, seriesRead: s.series.read, seriesUpdated: s.series.slid };
   }
 
   /** Everything a new viewer needs: the report with the notes in its timeline, the notes, the banner, the status. */

@@ -100,7 +100,7 @@ const sessionSchema = z.object({
     ticks: z.number(),
     analyses: z.number(),
     lastAnalysisMs: z.number().nullable(),
-    reuse: z.object({ recordsClassified: z.number(), recordsReused: z.number(), seriesDetected: z.number(), seriesReused: z.number() }),
+    reuse: z.object({ recordsClassified: z.number(), recordsReused: z.number(), seriesDetected: z.number(), seriesReused: z.number(), seriesRead: z.number(), seriesUpdated: z.number() }),
     files: z.number(),
     records: z.number(),
     viewers: z.number(),

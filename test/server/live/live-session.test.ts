@@ -207,4 +207,6 @@ test('each tick analyses incrementally: the same report as analysing the window 
   assert.ok(reuse.recordsReused > reuse.recordsClassified, JSON.stringify(reuse));
   assert.ok(reuse.recordsClassified <= replay.written, `${reuse.recordsClassified} records classified, ${replay.written} lines written`);
   assert.ok(reuse.seriesReused > 0, JSON.stringify(reuse));
+  // the files' series are merged again as they grow; linked to the last ones, they are updated
+  assert.ok(reuse.seriesUpdated > reuse.seriesRead, JSON.stringify(reuse));
 });
