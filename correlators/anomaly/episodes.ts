@@ -215,34 +215,43 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
   if (rule.factor > 0 && Number.isFinite(baseline)) {
     limit = up ? Math.max(limit, Math.min(baseline * rule.factor, rule.severe)) : Math.min(limit, Math.max(baseline / rule.factor, rule.severe));
   }
-  const past = (x: number) => Number.isFinite(x) && (up ? x > limit : x < limit);
   // the arrays in locals: series objects come in several shapes, and the loop runs over every point
   const t = s.t;
   const v = s.v;
   const n = t.length;
+  // which points are past the limit, decided once: the run search looks at a point up to three times
+  const past = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const x = v[k]!;
+    if (Number.isFinite(x) && (up ? x > limit : x < limit)) past[k] = 1;
+  }
   const out: Observation[] = [];
   let i = 0;
   while (i < n) {
-    if (!past(v[i]!)) {
+    if (!past[i]) {
       i++;
       continue;
     }
     // extend the run, tolerating one quiet point (spiky series)
     let j = i;
     let last = i;
-    while (j + 1 < n && (past(v[j + 1]!) || (j + 2 < n && past(v[j + 2]!) && t[j + 2]! - t[last]! <= 3 * step))) {
+    while (j + 1 < n && (past[j + 1] || (j + 2 < n && past[j + 2] && t[j + 2]! - t[last]! <= 3 * step))) {
       j++;
-      if (past(v[j]!)) last = j;
+      if (past[j]) last = j;
     }
-    const idx: number[] = [];
-    for (let k = i; k <= last; k++) if (past(v[k]!)) idx.push(k);
-    if (idx.length >= rule.minPoints) {
-      let peakK = idx[0]!;
-      for (const k of idx) if (up ? v[k]! > v[peakK]! : v[k]! < v[peakK]!) peakK = k;
+    // the points past the limit in the run, and the first of the most extreme
+    let count = 0;
+    let peakK = i;
+    for (let k = i; k <= last; k++) {
+      if (!past[k]) continue;
+      count++;
+      if (up ? v[k]! > v[peakK]! : v[k]! < v[peakK]!) peakK = k;
+    }
+    if (count >= rule.minPoints) {
       const peak = v[peakK]!;
       const span = up ? rule.severe - limit : limit - rule.severe;
       const reach = span > 0 ? Math.min(1, Math.max(0, (up ? peak - limit : limit - peak) / span)) : 1;
-      const sustain = Math.min(1, idx.length / 8);
+      const sustain = Math.min(1, count / 8);
       const strength = Math.min(1, 0.25 + 0.5 * reach + 0.25 * sustain);
       // walk back along a ramp to where the series left its normal band (a leak, a filling disk):
       // the cause began there, not where the alert threshold happened to be crossed
@@ -265,7 +274,7 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
         unit: rule.unit,
         baseline,
         threshold: limit,
-        count: idx.length,
+        count,
         strength,
         basis: basisOf(s),
         sourceId: s.sourceId,
