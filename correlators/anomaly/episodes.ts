@@ -30,11 +30,11 @@ function basisOf(s: Series): ObservationBasis {
   return 'metric';
 }
 
-/** Median spacing of the series' timestamps (its scrape/report interval). */
-function stepOf(t: number[]): number {
-  if (t.length < 2) return 15000;
+/** Median spacing of the timestamps t[lo..hi) (the scrape/report interval). */
+function stepOf(t: readonly number[], lo = 0, hi = t.length): number {
+  if (hi - lo < 2) return 15000;
   const d: number[] = [];
-  for (let i = 1; i < Math.min(t.length, 50); i++) d.push(t[i]! - t[i - 1]!);
+  for (let i = lo + 1; i < Math.min(hi, lo + 50); i++) d.push(t[i]! - t[i - 1]!);
   d.sort((a, b) => a - b);
   return d[Math.floor(d.length / 2)]!;
 }
@@ -80,6 +80,20 @@ function select(a: Float64Array, k: number): void {
     if (j >= k) ir = j - 1;
     if (j <= k) l = i;
   }
+}
+
+/** Values a[from..to). */
+type Stretch = readonly [a: readonly number[], from: number, to: number];
+
+/**
+ * The points [lo, hi) of a series: a series clipped to a window without copying its points. The
+ * analysis keeps one object per series and window while they stay the same, so what was worked
+ * out for it is looked up.
+ */
+export interface SeriesRange {
+  series: Series;
+  lo: number;
+  hi: number;
 }
 
 interface FiniteRange {
@@ -128,10 +142,12 @@ class FiniteQuantiles {
   readonly minCount: number;
   readonly maxCount: number;
 
-  /** `range`: the count and range of `v`'s finite values when the caller knows them ({@link slid}). */
+  /** The finite values of v[lo..hi); `range`: their count and range when the caller knows them ({@link slid}). */
   constructor(
     private readonly v: readonly number[],
-    range?: { count: number; min: number; max: number; minCount: number; maxCount: number },
+    private readonly lo = 0,
+    private readonly hi = v.length,
+    range?: FiniteRange,
   ) {
     if (range) {
       ({ count: this.count, min: this.min, max: this.max, minCount: this.minCount, maxCount: this.maxCount } = range);
@@ -140,39 +156,37 @@ class FiniteQuantiles {
     // one pass for the count and range; the values are copied only when a quantile is asked for,
     // which most series never need (they stay clear of their rules' absolute thresholds)
     const r = emptyRange();
-    for (let i = 0; i < v.length; i++) arrive(r, v[i]!);
+    for (let i = lo; i < hi; i++) arrive(r, v[i]!);
     ({ count: this.count, min: this.min, max: this.max, minCount: this.minCount, maxCount: this.maxCount } = settled(r));
   }
 
   /**
-   * The count and range of `v` from those of `before` (the values of `parent`), when `v[j]` is
-   * `parent[drop + j]` for j < keep: only the points that left and arrived are read, unless the
-   * last of the smallest or largest values left (then every point is).
+   * The count and range of v[lo..hi) from those of `before`, given the stretches of values that
+   * left it and those that arrived: only those are read, unless the last of the smallest or
+   * largest values left (then every point is).
    */
-  static slid(before: FiniteQuantiles, parent: readonly number[], drop: number, keep: number, v: readonly number[]): FiniteQuantiles {
+  static slid(before: FiniteQuantiles, left: readonly Stretch[], arrived: readonly Stretch[], v: readonly number[], lo: number, hi: number): FiniteQuantiles {
     const r = { count: before.count, min: before.min, max: before.max, minCount: before.minCount, maxCount: before.maxCount };
-    const leave = (from: number, to: number) => {
+    for (const [a, from, to] of left) {
       for (let i = from; i < to; i++) {
-        const x = parent[i]!;
+        const x = a[i]!;
         if (!Number.isFinite(x)) continue;
         r.count--;
         if (x === r.min) r.minCount--;
         if (x === r.max) r.maxCount--;
       }
-    };
-    leave(0, drop);
-    leave(drop + keep, parent.length);
-    if (r.minCount === 0 || r.maxCount === 0) return new FiniteQuantiles(v);
+    }
+    if (r.minCount === 0 || r.maxCount === 0) return new FiniteQuantiles(v, lo, hi);
     if (r.count === 0) Object.assign(r, emptyRange());
-    for (let i = keep; i < v.length; i++) arrive(r, v[i]!);
-    return new FiniteQuantiles(v, settled(r));
+    for (const [a, from, to] of arrived) for (let i = from; i < to; i++) arrive(r, a[i]!);
+    return new FiniteQuantiles(v, lo, hi, settled(r));
   }
 
   #finiteValues(): Float64Array {
     if (this.values) return this.values;
     const v = this.v;
     const a = new Float64Array(this.count);
-    for (let i = 0, j = 0; i < v.length; i++) {
+    for (let i = this.lo, j = 0; i < this.hi; i++) {
       const x = v[i]!;
       if (Number.isFinite(x)) a[j++] = x;
     }
@@ -199,7 +213,11 @@ class FiniteQuantiles {
   }
 }
 
-export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, idPrefix: string, finite: FiniteQuantiles = new FiniteQuantiles(s.v), step: number = stepOf(s.t)): Observation[] {
+/** Episodes of a series, or of its points [lo, hi) (a {@link SeriesRange}). */
+export function detectEpisodes(of: Series | SeriesRange, rule: SeriesRule, offsetMs: number, idPrefix: string, finite?: FiniteQuantiles, step?: number): Observation[] {
+  const { series: s, lo, hi } = 'series' in of ? of : { series: of, lo: 0, hi: of.t.length };
+  finite ??= new FiniteQuantiles(s.v, lo, hi);
+  step ??= stepOf(s.t, lo, hi);
   if (finite.count < 3) return [];
   const up = rule.direction === 'up';
   // the limit is never below an "up" rule's absolute threshold (nor above a "down" one's): a
@@ -218,15 +236,15 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
   // the arrays in locals: series objects come in several shapes, and the loop runs over every point
   const t = s.t;
   const v = s.v;
-  const n = t.length;
+  const n = hi;
   // which points are past the limit, decided once: the run search looks at a point up to three times
   const past = new Uint8Array(n);
-  for (let k = 0; k < n; k++) {
+  for (let k = lo; k < n; k++) {
     const x = v[k]!;
     if (Number.isFinite(x) && (up ? x > limit : x < limit)) past[k] = 1;
   }
   const out: Observation[] = [];
-  let i = 0;
+  let i = lo;
   while (i < n) {
     if (!past[i]) {
       i++;
@@ -257,7 +275,7 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
       // the cause began there, not where the alert threshold happened to be crossed
       const band = baseline + (limit - baseline) * 0.2;
       let k0 = i;
-      while (k0 > 0 && Number.isFinite(v[k0 - 1]!) && (up ? v[k0 - 1]! > band : v[k0 - 1]! < band) && t[i]! - t[k0 - 1]! <= 30 * 60_000) k0--;
+      while (k0 > lo && Number.isFinite(v[k0 - 1]!) && (up ? v[k0 - 1]! > band : v[k0 - 1]! < band) && t[i]! - t[k0 - 1]! <= 30 * 60_000) k0--;
       // a point summarises the interval before it (rates, quantiles over the scrape interval)
       const startMs = s.t[k0]! - step / 2 + offsetMs;
       const host = s.host;
@@ -305,29 +323,66 @@ export function detectEpisodes(s: Series, rule: SeriesRule, offsetMs: number, id
  * never changed in place (a new point or a trimmed window is a new object).
  */
 export class EpisodeMemo {
-  readonly #bySeries = new WeakMap<Series, MemoEntry>();
+  readonly #byRange = new WeakMap<SeriesRange, MemoEntry>();
+  /** Per series, the ranges of it that have an entry (newest last, a few). */
+  readonly #rangesOf = new WeakMap<Series, SeriesRange[]>();
+  /** The whole of each series, as one range object. */
+  readonly #whole = new WeakMap<Series, SeriesRange>();
   hits = 0;
   misses = 0;
-  /** Series whose count and range were updated from an ancestor's (see series-lineage.ts), and those read in full. */
+  /** Ranges whose count and extremes were updated from another's (the same series' or an ancestor's: series-lineage.ts), and those read in full. */
   slid = 0;
   read = 0;
 
-  entry(s: Series): MemoEntry {
-    let e = this.#bySeries.get(s);
+  /** All of `s`, the same range object each time. */
+  whole(s: Series): SeriesRange {
+    let r = this.#whole.get(s);
+    if (!r) this.#whole.set(s, (r = { series: s, lo: 0, hi: s.t.length }));
+    return r;
+  }
+
+  entry(r: SeriesRange): MemoEntry {
+    let e = this.#byRange.get(r);
     if (e) return e;
-    const link = linkTo(s, (a) => this.#bySeries.has(a));
-    const before = link && this.#bySeries.get(link.parent);
-    let finite: FiniteQuantiles;
-    if (link && before) {
-      finite = FiniteQuantiles.slid(before.finite, link.parent.v, link.drop, link.keep, s.v);
-      this.slid++;
-    } else {
-      finite = new FiniteQuantiles(s.v);
-      this.read++;
-    }
-    e = { finite, step: stepOf(s.t), episodes: new Map() };
-    this.#bySeries.set(s, e);
+    const s = r.series;
+    const slid = this.#slide(r);
+    if (!slid) this.read++;
+    e = { finite: slid ?? new FiniteQuantiles(s.v, r.lo, r.hi), step: stepOf(s.t, r.lo, r.hi), episodes: new Map() };
+    this.#byRange.set(r, e);
+    let ranges = this.#rangesOf.get(s);
+    if (!ranges) this.#rangesOf.set(s, (ranges = []));
+    ranges.push(r);
+    if (ranges.length > 4) ranges.shift();
     return e;
+  }
+
+  /**
+   * The count and extremes of `r` from a range already worked out that shares most of its points:
+   * another range of the same series, or one of the ancestor it was made from. Undefined when none
+   * shares more points than it would cost to read `r` afresh.
+   */
+  #slide(r: SeriesRange): FiniteQuantiles | undefined {
+    const s = r.series;
+    const candidates: { parent: Series; drop: number; keep: number }[] = [{ parent: s, drop: 0, keep: s.t.length }];
+    const up = linkTo(s, (a) => this.#rangesOf.has(a));
+    if (up) candidates.push(up);
+    let best: { cost: number; before: MemoEntry; left: Stretch[]; arrived: Stretch[] } | undefined;
+    for (const { parent, drop, keep } of candidates) {
+      for (const p of this.#rangesOf.get(parent) ?? []) {
+        // s[j] = parent[drop + j] for j < keep: the points both ranges hold, in the parent's indexes
+        const kLo = Math.max(p.lo, drop + r.lo);
+        const kHi = Math.min(p.hi, drop + Math.min(r.hi, keep));
+        if (kHi <= kLo) continue;
+        const cost = kLo - p.lo + (p.hi - kHi) + (kLo - drop - r.lo) + (r.hi - (kHi - drop));
+        if (best && cost >= best.cost) continue;
+        const left: Stretch[] = [[parent.v, p.lo, kLo], [parent.v, kHi, p.hi]];
+        const arrived: Stretch[] = [[s.v, r.lo, kLo - drop], [s.v, kHi - drop, r.hi]];
+        best = { cost, before: this.#byRange.get(p)!, left, arrived };
+      }
+    }
+    if (!best || best.cost >= r.hi - r.lo) return undefined;
+    this.slid++;
+    return FiniteQuantiles.slid(best.before.finite, best.left, best.arrived, s.v, r.lo, r.hi);
   }
 }
 
@@ -337,7 +392,8 @@ interface MemoEntry {
   episodes: Map<SeriesRule, Map<number, Observation[]>>;
 }
 
-export function detectSeriesObservations(series: Series[], rules: readonly SeriesRule[], offsetOf: (sourceId: string) => number, memo: EpisodeMemo = new EpisodeMemo()): Observation[] {
+/** Episodes of each series (or range of one: the points of a window) under the rules of its metric. */
+export function detectSeriesObservations(series: readonly (Series | SeriesRange)[], rules: readonly SeriesRule[], offsetOf: (sourceId: string) => number, memo: EpisodeMemo = new EpisodeMemo()): Observation[] {
   const out: Observation[] = [];
   // the rules of each metric, in their order: a series looks at its own, not at every rule
   const byMetric = new Map<string, SeriesRule[]>();
@@ -347,13 +403,15 @@ export function detectSeriesObservations(series: Series[], rules: readonly Serie
     else byMetric.set(rule.metric, [rule]);
   }
   let n = 0;
-  for (const s of series) {
+  for (const item of series) {
+    const r = 'series' in item ? item : memo.whole(item);
+    const s = r.series;
     const own = byMetric.get(s.metric);
     if (!own) continue;
     for (const rule of own) {
       if (rule.match && !Object.entries(rule.match).every(([k, v]) => s.labels[k] === v)) continue;
-      // baseline and step once per series, shared by its rules (and by later calls, through the memo)
-      const e = memo.entry(s);
+      // baseline and step once per range, shared by its rules (and by later calls, through the memo)
+      const e = memo.entry(r);
       const offsetMs = offsetOf(s.sourceId);
       const prefix = `s${n++}`;
       let byOffset = e.episodes.get(rule);
@@ -365,7 +423,7 @@ export function detectSeriesObservations(series: Series[], rules: readonly Serie
         continue;
       }
       memo.misses++;
-      const found = detectEpisodes(s, rule, offsetMs, prefix, e.finite, e.step);
+      const found = detectEpisodes(r, rule, offsetMs, prefix, e.finite, e.step);
       byOffset.set(offsetMs, found);
       out.push(...found);
     }

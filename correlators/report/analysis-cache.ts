@@ -15,8 +15,8 @@
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
 import { firstIndex } from '../search.js';
-import { auditFact, deriveAuditSeries, deriveSeries, DERIVE_INPUTS, EpisodeMemo, FactGroups, type FactRecord } from '../anomaly/index.js';
-import { classifyLog, linkSeries, linkTo, settleLink, sliceSeries, type AuditAggregate, type AuditSample, type LogRecord, type Series, type SignalSet } from '../signals/index.js';
+import { auditFact, deriveAuditSeries, deriveSeries, DERIVE_INPUTS, EpisodeMemo, FactGroups, type FactRecord, type SeriesRange } from '../anomaly/index.js';
+import { classifyLog, linkTo, settleLink, type AuditAggregate, type AuditSample, type LogRecord, type Series, type SignalSet } from '../signals/index.js';
 import { LogScan } from './log-scan.js';
 import { LogWindow, type LogPass } from './log-window.js';
 
@@ -42,7 +42,7 @@ export interface CacheStats {
 /** What is known of one series object: whether its times ascend, and its last clip to a window. */
 interface SeriesEntry {
   sorted: boolean;
-  clip?: { offsetMs: number; lo: number; hi: number; out: Series };
+  clip?: { offsetMs: number; out: SeriesRange };
 }
 
 export class AnalysisCache {
@@ -142,10 +142,10 @@ export class AnalysisCache {
   }
 
   /**
-   * The points of `s` whose corrected time falls in [fromMs, toMs]: `s` itself when all do, and
-   * the same object as last time when the same points do (so its episodes are not looked for again).
+   * The points of `s` whose corrected time falls in [fromMs, toMs], as a range of `s` (no copy):
+   * the same object as last time while the same points are, so its episodes are looked up.
    */
-  clip(s: Series, offsetMs: number, fromMs: number, toMs: number): Series {
+  clip(s: Series, offsetMs: number, fromMs: number, toMs: number): SeriesRange {
     const t = s.t;
     let e = this.#series.get(s);
     if (!e) {
@@ -156,35 +156,25 @@ export class AnalysisCache {
       this.#series.set(s, (e = { sorted }));
     }
     if (!e.sorted) {
+      // out of order (a source that merged without sorting): the points in the window, copied
       const keep: number[] = [];
       for (let i = 0; i < t.length; i++) if (t[i]! + offsetMs >= fromMs && t[i]! + offsetMs <= toMs) keep.push(i);
-      return { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
+      const copy = { ...s, t: keep.map((i) => t[i]!), v: keep.map((i) => s.v[i]!) };
+      return { series: copy, lo: 0, hi: copy.t.length };
     }
     const lo = firstIndex(t.length, (i) => t[i]! + offsetMs >= fromMs);
     const hi = firstIndex(t.length, (i) => t[i]! + offsetMs > toMs);
-    if (lo === 0 && hi >= t.length) return s;
     const last = e.clip;
-    if (last && last.offsetMs === offsetMs && last.lo === lo && last.hi === hi) return last.out;
-    const out = sliceSeries(s, lo, hi);
-    // `s` continues a series clipped last time: its clip is mostly that clip's points, a few gone
-    // at the head and a few new at the tail (see series-lineage.ts)
-    const up = linkTo(s, (a) => this.#series.get(a)?.clip?.offsetMs === offsetMs);
-    const before = up && this.#series.get(up.parent)!.clip!;
-    if (up && before && out !== s) {
-      // out[j] = s[lo + j] = parent[up.drop + lo + j] while lo + j < up.keep, which is the last
-      // clip's point up.drop + lo + j - before.lo while that lies in [before.lo, before.hi)
-      const drop = up.drop + lo - before.lo;
-      const keep = Math.min(hi - lo, up.keep - lo, before.hi - before.lo - drop);
-      if (drop >= 0 && keep > 0) linkSeries(out, before.out, drop, keep);
-    }
-    e.clip = { offsetMs, lo, hi, out };
+    if (last && last.offsetMs === offsetMs && last.out.lo === lo && last.out.hi === hi) return last.out;
+    const out = lo === 0 && hi >= t.length ? this.episodes.whole(s) : { series: s, lo, hi };
+    e.clip = { offsetMs, out };
     return out;
   }
 
   /**
    * Called with the series of an analysis when it is done: what the next analysis needs of them is
-   * known (episodes' counts and ranges, sortedness, clips), so their links to older series are cut
-   * and the next tick's series, linked to these, hold one generation (series-lineage.ts).
+   * known (episodes' counts and extremes, sortedness, clips), so their links to older series are
+   * cut and the next tick's series, linked to these, hold one generation (series-lineage.ts).
    */
   settle(series: readonly Series[]): void {
     for (const s of series) settleLink(s);

@@ -1,6 +1,6 @@
 /** The report's views: timeline entries, sparkline series and the impact summary. */
 import { SYMPTOMS, type SignalSet, type Symptom } from '../signals/index.js';
-import type { Observation } from '../anomaly/index.js';
+import type { Observation, SeriesRange } from '../anomaly/index.js';
 import type { AnalysisContext } from './context.js';
 import type { Impact, SparkSeries, TimelineEntry } from './schema.js';
 import { iso } from './build-chain.js';
@@ -37,19 +37,20 @@ export function buildSeries(ctx: AnalysisContext, chainObs: Observation[]): Spar
   const wanted: { metric: string; host?: string; threshold?: number }[] = [];
   for (const o of chainObs) {
     if (o.basis !== 'metric' && o.basis !== 'iostat' && o.basis !== 'audit') continue;
-    const s = ctx.series.find((x) => x.origin === o.evidence[0]?.series && x.host === o.host);
+    const s = ctx.series.find((x) => x.series.origin === o.evidence[0]?.series && x.series.host === o.host)?.series;
     if (s) wanted.push({ metric: s.metric, ...(s.host ? { host: s.host } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) });
   }
   for (const m of KEY_METRICS) if (!wanted.some((w) => w.metric === m)) wanted.push({ metric: m });
   const out: SparkSeries[] = [];
   const seen = new Set<string>();
   for (const w of wanted) {
-    const candidates = ctx.series.filter((s) => s.metric === w.metric && (w.host === undefined || s.host === w.host) && s.t.length > 1);
-    for (const s of candidates.slice(0, w.host ? 1 : 3)) {
+    const candidates = ctx.series.filter((r) => r.series.metric === w.metric && (w.host === undefined || r.series.host === w.host) && r.hi - r.lo > 1);
+    for (const r of candidates.slice(0, w.host ? 1 : 3)) {
+      const s = r.series;
       const id = `${s.sourceId}|${s.metric}|${s.host ?? ''}|${JSON.stringify(s.labels)}`;
       if (seen.has(id) || out.length >= 12) continue;
       seen.add(id);
-      const { t, v } = downsample(s, ctx.offsetOf(s.sourceId), ctx.window);
+      const { t, v } = downsample(r, ctx.offsetOf(s.sourceId), ctx.window);
       const sp: SparkSeries = { id: `sp${out.length}`, metric: s.metric, label: `${s.metric}${s.host ? ` ${s.host}` : ''}`, component: s.component, unit: s.metric.endsWith('_s') ? 's' : s.metric.endsWith('_ratio') ? 'ratio' : '', t, v, origin: s.origin };
       if (s.host !== undefined) sp.host = s.host;
       if (w.threshold !== undefined) sp.threshold = w.threshold;
@@ -64,12 +65,13 @@ export function buildSeries(ctx: AnalysisContext, chainObs: Observation[]): Spar
  * (not from the series' first point), so a window that slides keeps its buckets and a live
  * sparkline only gains points at its end. A bucket cut by the window's start is left out.
  */
-function downsample(s: { t: number[]; v: number[] }, offsetMs: number, window: { fromMs: number; toMs: number }): { t: number[]; v: (number | null)[] } {
+function downsample(r: SeriesRange, offsetMs: number, window: { fromMs: number; toMs: number }): { t: number[]; v: (number | null)[] } {
+  const { series: s, lo, hi } = r;
   const t: number[] = [];
   const v: (number | null)[] = [];
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
-  if (s.t.length <= MAX_POINTS) {
-    for (let i = 0; i < s.t.length; i++) {
+  if (hi - lo <= MAX_POINTS) {
+    for (let i = lo; i < hi; i++) {
       t.push(Math.round(s.t[i]! + offsetMs));
       v.push(finite(s.v[i]!));
     }
@@ -77,13 +79,12 @@ function downsample(s: { t: number[]; v: number[] }, offsetMs: number, window: {
   }
   const bucketMs = Math.max(1000, Math.ceil((window.toMs - window.fromMs) / MAX_POINTS / 1000) * 1000);
   const cutBucket = window.fromMs % bucketMs !== 0 ? Math.floor(window.fromMs / bucketMs) : undefined;
-  const n = s.t.length;
-  for (let i = 0; i < n; ) {
+  for (let i = lo; i < hi; ) {
     const at = s.t[i]! + offsetMs;
     const bucket = Math.floor(at / bucketMs);
     let peak = NaN;
     let j = i;
-    for (; j < n && Math.floor((s.t[j]! + offsetMs) / bucketMs) === bucket; j++) if (Number.isFinite(s.v[j]!) && !(peak >= s.v[j]!)) peak = s.v[j]!;
+    for (; j < hi && Math.floor((s.t[j]! + offsetMs) / bucketMs) === bucket; j++) if (Number.isFinite(s.v[j]!) && !(peak >= s.v[j]!)) peak = s.v[j]!;
     if (bucket !== cutBucket) {
       t.push(Math.round(at));
       v.push(finite(peak));

@@ -3,7 +3,7 @@
  * topology and coverage.
  */
 import type { SignalSet, Series } from '../signals/index.js';
-import { detectSeriesObservations, SERIES_RULES, type FactGroups, type FactRecord, type Observation } from '../anomaly/index.js';
+import { detectSeriesObservations, SERIES_RULES, type FactGroups, type FactRecord, type Observation, type SeriesRange } from '../anomaly/index.js';
 import { AnalysisCache } from './analysis-cache.js';
 import type { ScanResult } from './log-scan.js';
 import { estimateOffsets, factTrainEdges, FactTrains, seriesLagEdge, type AnchorFact, type OffsetEdge, type SourceOffset, type TimedFact } from '../clock/index.js';
@@ -17,7 +17,8 @@ export interface AnalysisContext extends MechanismContext {
   facts: FactRecord[];
   offsets: SourceOffset[];
   offsetOf: (sourceId: string) => number;
-  series: Series[];
+  /** Every series' points in the window (corrected times), as ranges of the series. */
+  series: SeriesRange[];
 }
 
 /** Fact kinds several sources write at the same instant (an election's term, a node's NotReady). */
@@ -181,7 +182,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const sourceIds = [...ids].sort();
   const allSeries = [...signals.series, ...cache.derivedSeries(signals.series), ...signals.audit.flatMap((a) => cache.auditSeries(a, AUDIT_BIN_MS))];
   // every series' episodes at face value: symptom onsets and metric moments for the clock
-  const roughSeries = detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo);
+  const roughSeries = detectSeriesObservations(allSeries.map((s) => memo.whole(s)), SERIES_RULES, () => 0, memo);
   // metric moments (metrics are the reference clock when present)
   const metricMoments = roughSeries.filter((o) => o.metric !== undefined && MOMENT_METRICS.has(o.metric));
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing
@@ -218,7 +219,6 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const inWindow = allSeries.map((s) => cache.clip(s, offsetOf(s.sourceId), fromMs, toMs));
   const observations = [...groups.bursts(corrected), ...detectSeriesObservations(inWindow, SERIES_RULES, offsetOf, memo)].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
   cache.settle(allSeries);
-  cache.settle(inWindow);
   return {
     window: signals.window,
     observations,

@@ -66,16 +66,6 @@ export function relateSeries(next: Series, prev: Series): void {
   note(next, prev, drop, keep);
 }
 
-/**
- * Notes that `child`'s first `keep` points are `parent`'s from `drop` on. For a caller that built
- * the child from the parent's points itself (the analysis cache's clip composes two links); the
- * caller answers for it, and the property tests check it.
- */
-export function linkSeries(child: Series, parent: Series, drop: number, keep: number): void {
-  if (!(drop >= 0 && drop + keep <= parent.t.length && keep <= child.t.length)) throw new Error(`linkSeries: ${keep} points from ${drop} do not fit a parent of ${parent.t.length} and a child of ${child.t.length}`);
-  note(child, parent, drop, keep);
-}
-
 function note(child: Series, parent: Series, drop: number, keep: number): void {
   if (child === parent || keep <= 0) return;
   const depth = (links.get(parent)?.depth ?? 0) + 1;

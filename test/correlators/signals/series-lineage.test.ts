@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { detectSeriesObservations, EpisodeMemo, SERIES_RULES } from '../../../correlators/anomaly/index.js';
 import { AnalysisCache } from '../../../correlators/report/index.js';
-import { appendPoints, linkSeries, linkTo, relateSeries, sliceSeries, type Series } from '../../../correlators/signals/index.js';
+import { appendPoints, linkTo, relateSeries, sliceSeries, type Series } from '../../../correlators/signals/index.js';
 
 const STEP_MS = 15_000;
 /** Few distinct values, so extremes tie and leave often; NaN for gaps. */
@@ -68,8 +68,9 @@ test('episodes and counts updated through series links equal a fresh analysis', 
         const offsetOf = () => step.offsetMs;
         for (const s of [fsync, leader]) {
           assertLinkTrue(s);
-          const e = memo.entry(s);
-          const fresh = new EpisodeMemo().entry(s);
+          const e = memo.entry(memo.whole(s));
+          const m = new EpisodeMemo();
+          const fresh = m.entry(m.whole(s));
           assert.deepEqual([e.finite.count, e.finite.min, e.finite.max], [fresh.finite.count, fresh.finite.min, fresh.finite.max]);
         }
         assert.deepEqual(detectSeriesObservations([fsync, leader], RULES, offsetOf, memo), detectSeriesObservations([fsync, leader], RULES, offsetOf));
@@ -83,7 +84,7 @@ test('episodes and counts updated through series links equal a fresh analysis', 
   assert.ok(slid > 300, `series updated through links: ${slid}`);
 });
 
-test('clips follow the last clip through the links, and their episodes equal a fresh analysis', () => {
+test('window ranges of linked series: their episodes equal a fresh analysis of the same points', () => {
   fc.assert(
     fc.property(fc.array(valueArb, { minLength: 1, maxLength: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 14 }), fc.nat(8), (first, steps, windowPoints) => {
       const cache = new AnalysisCache(true);
@@ -93,12 +94,13 @@ test('clips follow the last clip through the links, and their episodes equal a f
         const fromMs = toMs - (windowPoints + 4) * STEP_MS;
         const clipped = cache.clip(s, step.offsetMs, fromMs, toMs);
         const keep = s.t.map((t, i) => i).filter((i) => s.t[i]! + step.offsetMs >= fromMs && s.t[i]! + step.offsetMs <= toMs);
-        assert.deepEqual(clipped.t, keep.map((i) => s.t[i]));
-        assert.deepEqual(clipped.v, keep.map((i) => s.v[i]));
-        assertLinkTrue(clipped);
+        assert.deepEqual(clipped.series.t.slice(clipped.lo, clipped.hi), keep.map((i) => s.t[i]));
+        assert.deepEqual(clipped.series.v.slice(clipped.lo, clipped.hi), keep.map((i) => s.v[i]));
         const offsetOf = () => step.offsetMs;
-        assert.deepEqual(detectSeriesObservations([s, clipped], RULES, offsetOf, cache.episodes), detectSeriesObservations([s, clipped], RULES, offsetOf));
-        cache.settle([s, clipped]);
+        // against the window's points copied out, as a batch analysis of them would see them
+        const copy = { ...s, t: s.t.slice(clipped.lo, clipped.hi), v: s.v.slice(clipped.lo, clipped.hi) };
+        assert.deepEqual(detectSeriesObservations([s, clipped], RULES, offsetOf, cache.episodes), detectSeriesObservations([s, copy], RULES, offsetOf));
+        cache.settle([s]);
         s = next(s, step);
       }
     }),
@@ -112,21 +114,26 @@ test('a slid series reads only the points that changed when no extreme left', ()
   const v = t.map((_, i) => (i === n >> 1 ? 5 : i === (n >> 1) + 1 ? -1 : (i % 7) / 10));
   const memo = new EpisodeMemo();
   const s = series('etcd_wal_fsync_p99_s', t, v);
-  memo.entry(s);
-  // a proxy counts the reads of the new series' values
+  memo.entry(memo.whole(s));
   const slid = appendPoints(sliceSeries(s, 15, n), [n * STEP_MS], [0.3]);
+  // a proxy counts the reads of the new series' values (linking it by comparison reads them all first)
   let reads = 0;
   const counted = { ...slid, v: new Proxy(slid.v, { get: (a, k) => (typeof k === 'string' && /^\d+$/.test(k) && reads++, Reflect.get(a, k)) }) };
-  linkSeries(counted, s, 15, n - 15);
-  const e = memo.entry(counted);
+  relateSeries(counted, s);
+  reads = 0;
+  const e = memo.entry(memo.whole(counted));
   assert.equal(memo.slid, 1);
   assert.deepEqual([e.finite.count, e.finite.min, e.finite.max], [n - 15 + 1, -1, 5]);
   assert.ok(reads <= 1, `read ${reads} values of ${n - 14}, expected only the appended one`);
+  // the window of the same series: updated from its whole range, not read again
+  reads = 0;
+  memo.entry({ series: counted, lo: 100, hi: n - 14 });
+  assert.equal(memo.slid, 2);
+  assert.ok(reads <= 101, `read ${reads} values`);
 });
 
-test('linkSeries refuses a link that does not fit', () => {
+test('a slice of all of a series is the series itself', () => {
   const s = series('etcd_wal_fsync_p99_s', [1, 2, 3], [1, 2, 3]);
-  const c = sliceSeries(s, 1, 3);
-  assert.throws(() => linkSeries(c, s, 2, 2), /do not fit/);
-  assert.equal(sliceSeries(s, 0, 3), s, 'all of it: the same object');
+  assert.equal(sliceSeries(s, 0, 3), s);
+  assert.deepEqual(linkTo(sliceSeries(s, 1, 3), (a) => a === s), { parent: s, drop: 1, keep: 2 });
 });
