@@ -4,7 +4,7 @@
  * one series / one aggregate per identity, and what falls out of the window is cut off.
  */
 import { firstIndex } from '../../correlators/search.js';
-import { appendPoints, sliceSeries, type AuditAggregate, type AuditSample, type Series, type SourceReport } from '../../correlators/signals/index.js';
+import { sliceSeries, type AuditAggregate, type AuditSample, type Series, type SourceReport } from '../../correlators/signals/index.js';
 
 /** Samples kept per merged aggregate (the newest), as the file source's cap. */
 const MAX_SAMPLES = 3000;
@@ -42,7 +42,7 @@ export function mergeSeriesParts(parts: readonly (readonly Series[])[]): Series[
 
 /**
  * Parts that only add later points to earlier ones (a polled range after what was kept) make
- * each series the earlier one with points appended, linked to it (series-lineage.ts): as
+ * each series the earlier one with points appended, without a map of every point: as
  * {@link mergeSeriesParts}, which does the rest (a range that overlaps, a series seen twice).
  */
 export function appendSeriesParts(kept: readonly Series[], fresh: readonly Series[]): Series[] {
@@ -60,7 +60,7 @@ export function appendSeriesParts(kept: readonly Series[], fresh: readonly Serie
     keptKeys.add(key);
     const more = byKey.get(key);
     if (!more) out.push(s);
-    else if (s.t.length === 0 || more.t.length === 0 || more.t[0]! > s.t[s.t.length - 1]!) out.push(appendPoints(s, more.t, more.v));
+    else if (s.t.length === 0 || more.t.length === 0 || more.t[0]! > s.t[s.t.length - 1]!) out.push({ ...s, t: s.t.concat(more.t), v: s.v.concat(more.v) });
     else return mergeSeriesParts([kept, fresh]);
   }
   for (const [key, s] of byKey) if (!keptKeys.has(key)) out.push(s);
@@ -73,12 +73,16 @@ function ascending(t: readonly number[]): boolean {
   return true;
 }
 
-/** The series without its points before `fromMs` (linked to it: series-lineage.ts); undefined when none is left. */
-export function trimSeries(s: Series, fromMs: number): Series | undefined {
+/**
+ * The series without its points before `fromMs`; undefined when none is left. `linked`: made by
+ * sliceSeries, so the analysis knows which points it kept (series-lineage.ts). Only for series
+ * the analysis sees: a link holds its parent until the analysis settles it.
+ */
+export function trimSeries(s: Series, fromMs: number, linked = false): Series | undefined {
   const i = lowerBound(s.t, fromMs);
   if (i === 0) return s;
   if (i >= s.t.length) return undefined;
-  return sliceSeries(s, i, s.t.length);
+  return linked ? sliceSeries(s, i, s.t.length) : { ...s, t: s.t.slice(i), v: s.v.slice(i) };
 }
 
 /** First index whose value is >= x in an ascending array. */

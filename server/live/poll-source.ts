@@ -4,7 +4,7 @@
  * overlap, since the newest points and documents may still arrive late). The overlap replaces
  * what the previous poll gave for it, so nothing is counted twice.
  */
-import { sliceSeries, type AnalysisWindow, type AuditAggregate, type LogRecord, type Series, type SourceReport } from '../../correlators/signals/index.js';
+import type { AnalysisWindow, AuditAggregate, LogRecord, Series, SourceReport } from '../../correlators/signals/index.js';
 import type { SignalSource } from '../sources/types.js';
 import { appendSeriesParts, lowerBound, mergeAuditAggregates, trimAudit, trimSeries, truncateAudit } from './merge-signals.js';
 import type { SignalStore } from './signal-store.js';
@@ -109,5 +109,5 @@ function truncateSeries(s: Series, toMs: number): Series | undefined {
   const i = lowerBound(s.t, toMs);
   if (i === 0) return undefined;
   if (i >= s.t.length) return s;
-  return sliceSeries(s, 0, i);
+  return { ...s, t: s.t.slice(0, i), v: s.v.slice(0, i) };
 }

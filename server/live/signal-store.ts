@@ -8,7 +8,7 @@
  * a tick costs a copy of the window plus a merge of what is new, not a merge of every part again
  * (a full merge when parts were replaced, removed or capped, or two records tie).
  */
-import { relateSeries, type AnalysisWindow, type AuditAggregate, type LogRecord, type Series, type SignalSet, type SourceReport } from '../../correlators/signals/index.js';
+import { relateSeries, settleLink, type AnalysisWindow, type AuditAggregate, type LogRecord, type Series, type SignalSet, type SourceReport } from '../../correlators/signals/index.js';
 import { firstIndex } from '../../correlators/search.js';
 import { combineSourceReports, seriesKey, trimAudit, trimSeries } from './merge-signals.js';
 
@@ -86,13 +86,13 @@ export class SignalStore {
       return;
     }
     // cut where the last trim cut, so that a series and the one it replaces start together
-    const cut = this.#fromMs === -Infinity ? series : series.map((s) => trimSeries(s, this.#fromMs)).filter((s): s is Series => s !== undefined);
-    if (p.series.length > 0) {
-      const before = new Map(p.series.map((s) => [seriesKey(s), s]));
-      for (const s of cut) {
-        const prev = before.get(seriesKey(s));
-        if (prev) relateSeries(s, prev);
-      }
+    const cut = this.#fromMs === -Infinity ? series : series.map((s) => trimSeries(s, this.#fromMs, true)).filter((s): s is Series => s !== undefined);
+    const before = new Map(p.series.map((s) => [seriesKey(s), s]));
+    for (const s of cut) {
+      // what the source made it from is the source's business: it is linked to what the analysis saw
+      settleLink(s);
+      const prev = before.get(seriesKey(s));
+      if (prev) relateSeries(s, prev);
     }
     p.series = cut;
     p.audit = audit;
@@ -120,7 +120,7 @@ export class SignalStore {
         p.logs = p.logs.slice(i);
         this.#records -= i;
       }
-      p.series = p.series.map((s) => trimSeries(s, fromMs)).filter((s): s is Series => s !== undefined);
+      p.series = p.series.map((s) => trimSeries(s, fromMs, true)).filter((s): s is Series => s !== undefined);
       p.audit = p.audit.map((a) => trimAudit(a, fromMs)).filter((a): a is AuditAggregate => a !== undefined);
     }
     if (this.#merged) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareRecords, SignalStore } from '../../../server/live/signal-store.js';
-import { linkTo, type LogRecord, type Series } from '../../../correlators/signals/index.js';
+import { linkTo, sliceSeries, type LogRecord, type Series } from '../../../correlators/signals/index.js';
 
 const PARTS = ['etcd-cp-1', 'etcd-cp-2', 'apiserver', 'events'];
 
@@ -74,4 +74,13 @@ test('a part whose series are rebuilt: each is cut where the store cut and linke
   const [after] = store.snapshot({ fromMs: 0, toMs: 10 }).series;
   assert.deepEqual([after!.t, after!.v], [[2, 3, 4, 5], [2, 3, 9, 5]]);
   assert.deepEqual(linkTo(after!, (a) => a === before), { parent: before, drop: 0, keep: 2 }, 'the points up to the restated one');
+});
+
+test('a polled source\'s series hold no chain of the source\'s own earlier objects', () => {
+  const store = new SignalStore();
+  const mk = (t: number[]): Series => ({ sourceId: 'prom', metric: 'etcd_wal_fsync_p99_s', component: 'etcd', host: 'cp-2', labels: {}, origin: 'q', t, v: t.map(() => 1) });
+  const made = sliceSeries(mk([1, 2, 3, 4]), 1, 4);
+  store.setAggregates('poll', [made], []);
+  const [held] = store.snapshot({ fromMs: 0, toMs: 10 }).series;
+  assert.equal(linkTo(held!, () => true), undefined, 'linked only to what the store held before');
 });
