@@ -318,9 +318,11 @@ export function detectEpisodes(of: Series | SeriesRange, rule: SeriesRule, offse
 
 /**
  * What detection learnt about series it has seen, kept by the caller across calls: one analysis
- * looks at a series several times (at face value for the clock, then corrected), and a live
- * session sees the same series objects tick after tick. Keyed by the series object: series are
- * never changed in place (a new point or a trimmed window is a new object).
+ * looks at a series several times (whole at face value for the clock, then its window corrected),
+ * and a live session sees the same series objects tick after tick. Keyed by range object (series
+ * are never changed in place: a new point or a trimmed head is a new object). A new range's count
+ * and extremes come from a known range that shares most of its points: of the same series, or of
+ * the series it was made from (series-lineage.ts).
  */
 export class EpisodeMemo {
   readonly #byRange = new WeakMap<SeriesRange, MemoEntry>();
