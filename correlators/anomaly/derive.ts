@@ -126,36 +126,68 @@ function sumAligned(group: Series[]): { t: number[]; v: number[] } | undefined {
 export const DERIVE_INPUTS = ['apiserver_requests_per_s', 'coredns_responses_per_s', 'etcd_quota_bytes', 'etcd_db_size_bytes', 'node_timex_offset_s', 'scheduler_pending_pods'] as const;
 
 export function deriveSeries(series: readonly Series[]): Series[] {
+  return deriveBlocks(series).flat();
+}
+
+/**
+ * deriveSeries' output in its blocks, in order: 5xx share, 429 share, SERVFAIL share (a series per
+ * group of a source and host that has a point), db size over quota (per db size series with a
+ * quota), |clock offset| (per offset series), pending pods (per group). The blocks named in
+ * {@link PER_GROUP_BLOCKS} hold at each timestamp a function of their group's points at that
+ * timestamp only, so a live window can keep what it derived where no input changed.
+ */
+export function deriveBlocks(series: readonly Series[]): Series[][] {
   const by = (m: (typeof DERIVE_INPUTS)[number]) => series.filter((s) => s.metric === m);
-  const out: Series[] = [];
-  out.push(...codeShare(by('apiserver_requests_per_s'), 'apiserver_5xx_ratio', (c) => c.startsWith('5'), 'sum(rate(apiserver_request_total{code=~"5.."}[1m])) / sum(rate(apiserver_request_total[1m]))'));
-  out.push(...codeShare(by('apiserver_requests_per_s'), 'apiserver_429_ratio', (c) => c === '429', 'sum(rate(apiserver_request_total{code="429"}[1m])) / sum(rate(apiserver_request_total[1m]))'));
-  out.push(...codeShare(by('coredns_responses_per_s'), 'coredns_servfail_ratio', (c) => c === 'SERVFAIL', 'sum(rate(coredns_dns_responses_total{rcode="SERVFAIL"}[1m])) / sum(rate(coredns_dns_responses_total[1m]))'));
+  const requests = by('apiserver_requests_per_s');
+  const blocks: Series[][] = [
+    codeShare(requests, 'apiserver_5xx_ratio', (c) => c.startsWith('5'), 'sum(rate(apiserver_request_total{code=~"5.."}[1m])) / sum(rate(apiserver_request_total[1m]))'),
+    codeShare(requests, 'apiserver_429_ratio', (c) => c === '429', 'sum(rate(apiserver_request_total{code="429"}[1m])) / sum(rate(apiserver_request_total[1m]))'),
+    codeShare(by('coredns_responses_per_s'), 'coredns_servfail_ratio', (c) => c === 'SERVFAIL', 'sum(rate(coredns_dns_responses_total{rcode="SERVFAIL"}[1m])) / sum(rate(coredns_dns_responses_total[1m]))'),
+  ];
   // db size over quota, per member
   const quotas = new Map(by('etcd_quota_bytes').map((s) => [key(s), s] as const));
+  const ratios: Series[] = [];
   for (const s of by('etcd_db_size_bytes')) {
     const q = quotas.get(key(s));
     if (!q) continue;
     const lastQ = q.v.filter(Number.isFinite).at(-1) ?? NaN;
     // one scrape grid (the usual case): the quota at the same index, not through a map keyed by time
     const qm = sameGrid([s, q]) ? undefined : pointMap(q);
-    out.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / (qm ? qm.get(s.t[i]!) ?? lastQ : q.v[i]!))));
+    ratios.push(derived(s, 'etcd_db_quota_ratio', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes', s.t.slice(), s.v.map((v, i) => v / (qm ? qm.get(s.t[i]!) ?? lastQ : q.v[i]!))));
   }
-  for (const s of by('node_timex_offset_s')) out.push(derived(s, 'node_timex_offset_abs_s', 'abs(node_timex_offset_seconds)', s.t.slice(), s.v.map(Math.abs)));
+  blocks.push(ratios);
+  blocks.push(by('node_timex_offset_s').map((s) => derived(s, 'node_timex_offset_abs_s', 'abs(node_timex_offset_seconds)', s.t.slice(), s.v.map(Math.abs))));
   // pending pods summed over queues
+  const pending: Series[] = [];
   for (const group of groupByHost(by('scheduler_pending_pods')).values()) {
     const aligned = sumAligned(group);
     if (aligned) {
-      out.push(derived(group[0]!, 'scheduler_pending_pods_total', 'sum(scheduler_pending_pods)', aligned.t, aligned.v));
+      pending.push(derived(group[0]!, 'scheduler_pending_pods_total', 'sum(scheduler_pending_pods)', aligned.t, aligned.v));
       continue;
     }
     const sum = new Map<number, number>();
     for (const s of group) for (let i = 0; i < s.t.length; i++) if (Number.isFinite(s.v[i]!)) sum.set(s.t[i]!, (sum.get(s.t[i]!) ?? 0) + s.v[i]!);
     const t = [...sum.keys()].sort((a, b) => a - b);
-    out.push(derived(group[0]!, 'scheduler_pending_pods_total', 'sum(scheduler_pending_pods)', t, t.map((x) => sum.get(x)!)));
+    pending.push(derived(group[0]!, 'scheduler_pending_pods_total', 'sum(scheduler_pending_pods)', t, t.map((x) => sum.get(x)!)));
   }
-  return out;
+  blocks.push(pending);
+  return blocks;
 }
+
+/**
+ * The blocks of {@link deriveBlocks} made per group of a source and host, each point from the
+ * group's points at its timestamp; with the input metric that forms the groups, and whether a
+ * group with no point still has its (empty) series.
+ */
+export const PER_GROUP_BLOCKS: readonly { block: number; input: (typeof DERIVE_INPUTS)[number]; always: boolean }[] = [
+  { block: 0, input: 'apiserver_requests_per_s', always: false },
+  { block: 1, input: 'apiserver_requests_per_s', always: false },
+  { block: 2, input: 'coredns_responses_per_s', always: false },
+  { block: 5, input: 'scheduler_pending_pods', always: true },
+];
+
+/** The group a derived series of a per-group block belongs to. */
+export const groupKey = key;
 
 /** Minimum requests in a re-binned audit bucket for its ratios and quantiles to mean anything. */
 const MIN_AUDIT_REQUESTS = 8;

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { detectSeriesObservations, EpisodeMemo, SERIES_RULES } from '../../../correlators/anomaly/index.js';
+import { deriveSeries, detectSeriesObservations, EpisodeMemo, SERIES_RULES } from '../../../correlators/anomaly/index.js';
 import { AnalysisCache } from '../../../correlators/report/index.js';
 import { appendPoints, linkTo, relateSeries, sliceSeries, type Series } from '../../../correlators/signals/index.js';
 
@@ -136,4 +136,46 @@ test('a slice of all of a series is the series itself', () => {
   const s = series('etcd_wal_fsync_p99_s', [1, 2, 3], [1, 2, 3]);
   assert.equal(sliceSeries(s, 0, 3), s);
   assert.deepEqual(linkTo(sliceSeries(s, 1, 3), (a) => a === s), { parent: s, drop: 1, keep: 2 });
+});
+
+test('derived series of linked inputs, kept where no input changed and derived at the ends, equal deriving them afresh', () => {
+  // inputs of every derived block: request rates by code on two hosts, DNS responses, pending pods by
+  // queue, db size and quota, clock offsets; a series may skip points (grids differ) or hold NaN, and
+  // a scrape gap leaves a window with no value at all
+  const inputArb = fc.record({ metric: fc.constantFrom('apiserver_requests_per_s', 'apiserver_requests_per_s', 'coredns_responses_per_s', 'scheduler_pending_pods', 'etcd_db_size_bytes', 'etcd_quota_bytes', 'node_timex_offset_s'), host: fc.constantFrom('cp-1', 'cp-2'), code: fc.constantFrom('200', '500', '429', 'SERVFAIL', 'NOERROR') });
+  const pointArb = fc.record({ v: fc.constantFrom(0, 1, 2.5, 10, Number.NaN, -0.2), skip: fc.boolean() });
+  fc.assert(
+    fc.property(fc.array(inputArb, { minLength: 1, maxLength: 6 }), fc.array(fc.record({ trim: fc.nat(4), points: fc.array(pointArb, { maxLength: 5 }), gap: fc.boolean() }), { minLength: 1, maxLength: 10 }), (defs, steps) => {
+      const cache = new AnalysisCache(true);
+      let clock = 0;
+      let inputs: Series[] = defs.map((d) => ({ sourceId: 'm', metric: d.metric, component: 'kube-apiserver', host: d.host, labels: { code: d.code, rcode: d.code }, origin: d.metric, t: [], v: [] }));
+      for (const step of steps) {
+        const times = step.points.map(() => (clock += STEP_MS));
+        inputs = inputs.map((s, k) => {
+          const kept = sliceSeries(s, Math.min(step.trim, s.t.length), s.t.length);
+          const add = step.points.map((p, i) => ({ t: times[i]!, v: step.gap ? Number.NaN : p.v * (k + 1), skip: p.skip && k % 2 === 1 })).filter((p) => !p.skip);
+          return appendPoints(kept, add.map((p) => p.t), add.map((p) => p.v));
+        });
+        assert.deepEqual(cache.derivedSeries(inputs), deriveSeries(inputs));
+        cache.settle(inputs);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('derived series at the edges of a splice: a group left with no value, and pending pods with none', () => {
+  const cache = new AnalysisCache(true);
+  const mk = (metric: string, host: string, code: string, v: number[]): Series => ({ sourceId: 'm', metric, component: 'kube-apiserver', host, labels: { code }, origin: metric, t: v.map((_, i) => (i + 1) * STEP_MS), v });
+  const NaN_ = Number.NaN;
+  // cp-1's requests have a value only in their first point; the pending queue never has one
+  const first = [mk('apiserver_requests_per_s', 'cp-1', '500', [3, NaN_, NaN_, NaN_]), mk('apiserver_requests_per_s', 'cp-2', '200', [1, 2, 3, 4]), mk('scheduler_pending_pods', 'cp-1', '', [NaN_, NaN_, NaN_, NaN_])];
+  assert.deepEqual(cache.derivedSeries(first), deriveSeries(first));
+  cache.settle(first);
+  // the first point leaves the window, one arrives: cp-1 has no value left, so no 5xx share
+  const next = first.map((s) => appendPoints(sliceSeries(s, 1, 4), [5 * STEP_MS], [s.host === 'cp-2' ? 5 : NaN_]));
+  const derived = cache.derivedSeries(next);
+  assert.deepEqual(derived, deriveSeries(next));
+  assert.ok(!derived.some((s) => s.metric === 'apiserver_5xx_ratio' && s.host === 'cp-1'), 'no share where no request was counted');
+  assert.ok(derived.some((s) => s.metric === 'scheduler_pending_pods_total' && s.t.length === 0), 'the pending sum is there, empty');
 });
