@@ -2,6 +2,7 @@
  * Series the rules need that no source gives directly: ratios between normalised series of the
  * same host (5xx share, db size over quota) and audit aggregates re-binned to a coarser grid.
  */
+import { firstIndex } from '../search.js';
 import type { AuditAggregate, Series } from '../signals/index.js';
 
 function key(s: Series): string {
@@ -132,9 +133,10 @@ export function deriveSeries(series: readonly Series[]): Series[] {
 /**
  * deriveSeries' output in its blocks, in order: 5xx share, 429 share, SERVFAIL share (a series per
  * group of a source and host that has a point), db size over quota (per db size series with a
- * quota), |clock offset| (per offset series), pending pods (per group). The blocks named in
- * {@link PER_GROUP_BLOCKS} hold at each timestamp a function of their group's points at that
- * timestamp only, so a live window can keep what it derived where no input changed.
+ * quota), |clock offset| (per offset series), pending pods (per group). The per-group blocks
+ * hold at each timestamp a function of their group's points at that
+ * timestamp only, so a live window can keep what it derived where no input changed
+ * ({@link deriveBlocksFrom}).
  */
 export function deriveBlocks(series: readonly Series[]): Series[][] {
   const by = (m: (typeof DERIVE_INPUTS)[number]) => series.filter((s) => s.metric === m);
@@ -175,19 +177,79 @@ export function deriveBlocks(series: readonly Series[]): Series[][] {
 }
 
 /**
- * The blocks of {@link deriveBlocks} made per group of a source and host, each point from the
- * group's points at its timestamp; with the input metric that forms the groups, and whether a
- * group with no point still has its (empty) series.
+ * The blocks made per group of a source and host, each point from the group's points at its
+ * timestamp: the input metric that forms the groups, and whether a group with no point still has
+ * its (empty) series.
  */
-export const PER_GROUP_BLOCKS: readonly { block: number; input: (typeof DERIVE_INPUTS)[number]; always: boolean }[] = [
+const PER_GROUP_BLOCKS: readonly { block: number; input: (typeof DERIVE_INPUTS)[number]; always: boolean }[] = [
   { block: 0, input: 'apiserver_requests_per_s', always: false },
   { block: 1, input: 'apiserver_requests_per_s', always: false },
   { block: 2, input: 'coredns_responses_per_s', always: false },
   { block: 5, input: 'scheduler_pending_pods', always: true },
 ];
+const OFFSET_BLOCK = 4;
 
-/** The group a derived series of a per-group block belongs to. */
-export const groupKey = key;
+/**
+ * {@link deriveBlocks} of `inputs` from `last` (the blocks derived from the inputs before), when
+ * each input i is the one before with its first `links[i].keep` points being that one's from
+ * `links[i].drop` on (series-lineage.ts), and inputs ascend. Then every input holds the same points
+ * strictly between `a` (the latest first time) and `b` (the earliest last kept time), so a
+ * per-group block is the last one there and is derived only from the inputs' ends; |offset| keeps
+ * the last values of the points each series kept; db size over quota (which falls back on the
+ * quota's last value where grids differ) is derived afresh. Undefined when no stretch is shared.
+ */
+export function deriveBlocksFrom(inputs: readonly Series[], links: readonly { drop: number; keep: number }[], last: readonly Series[][]): Series[][] | undefined {
+  let a = -Infinity;
+  let b = Infinity;
+  for (let i = 0; i < inputs.length; i++) {
+    const s = inputs[i]!;
+    a = Math.max(a, s.t[0]!);
+    b = Math.min(b, s.t[links[i]!.keep - 1]!);
+  }
+  if (!(a < b)) return undefined;
+  // the first index past a / at or after b, in ascending times
+  const after = (t: readonly number[], ms: number) => firstIndex(t.length, (i) => t[i]! > ms);
+  const from = (t: readonly number[], ms: number) => firstIndex(t.length, (i) => t[i]! >= ms);
+  // the inputs' points at or before a and at or after b: all a derivation there reads
+  const edge = deriveBlocks(
+    inputs.map((s) => {
+      const head = after(s.t, a);
+      const tail = from(s.t, b);
+      return { ...s, t: s.t.slice(0, head).concat(s.t.slice(tail)), v: s.v.slice(0, head).concat(s.v.slice(tail)) };
+    }),
+  );
+  const blocks = deriveBlocks(inputs.filter((s) => s.metric === 'etcd_quota_bytes' || s.metric === 'etcd_db_size_bytes'));
+  const offsets: Series[] = [];
+  inputs.forEach((s, i) => {
+    if (s.metric !== 'node_timex_offset_s') return;
+    const o = last[OFFSET_BLOCK]![offsets.length]!;
+    const { drop, keep } = links[i]!;
+    offsets.push({ ...o, t: s.t.slice(), v: o.v.slice(drop, drop + keep).concat(s.v.slice(keep).map(Math.abs)) });
+  });
+  blocks[OFFSET_BLOCK] = offsets;
+  for (const { block, input, always } of PER_GROUP_BLOCKS) {
+    const old = new Map(last[block]!.map((x) => [key(x), x] as const));
+    const ends = new Map(edge[block]!.map((x) => [key(x), x] as const));
+    const out: Series[] = [];
+    // groups in the order deriveBlocks makes them: of the inputs, by first appearance
+    for (const k of new Set(inputs.filter((s) => s.metric === input).map(key))) {
+      const o = old.get(k);
+      const e = ends.get(k);
+      const base = o ?? e;
+      if (!base) continue;
+      // derived points ascend: the edge's up to a, the last ones strictly between, the edge's from b
+      const eHead = e ? after(e.t, a) : 0;
+      const eTail = e ? from(e.t, b) : 0;
+      const oLo = o ? after(o.t, a) : 0;
+      const oHi = o ? from(o.t, b) : 0;
+      const join = (arr: 't' | 'v') => (e ? e[arr].slice(0, eHead) : []).concat(o ? o[arr].slice(oLo, oHi) : [], e ? e[arr].slice(eTail) : []);
+      const t = join('t');
+      if (t.length > 0 || always) out.push({ ...base, t, v: join('v') });
+    }
+    blocks[block] = out;
+  }
+  return blocks;
+}
 
 /** Minimum requests in a re-binned audit bucket for its ratios and quantiles to mean anything. */
 const MIN_AUDIT_REQUESTS = 8;

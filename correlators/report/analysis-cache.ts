@@ -15,7 +15,7 @@
  * Pure: no I/O, no clock. One analysis with a fresh cache is the batch analysis.
  */
 import { firstIndex } from '../search.js';
-import { auditFact, deriveAuditSeries, deriveBlocks, DERIVE_INPUTS, EpisodeMemo, groupKey, PER_GROUP_BLOCKS, FactGroups, type FactRecord, type SeriesRange } from '../anomaly/index.js';
+import { auditFact, deriveAuditSeries, deriveBlocks, deriveBlocksFrom, DERIVE_INPUTS, EpisodeMemo, FactGroups, type FactRecord, type SeriesRange } from '../anomaly/index.js';
 import { classifyLog, linkTo, settleLink, type AuditAggregate, type AuditSample, type LogRecord, type Series, type SignalSet } from '../signals/index.js';
 import { LogScan } from './log-scan.js';
 import { LogWindow, type LogPass } from './log-window.js';
@@ -132,10 +132,8 @@ export class AnalysisCache {
   }
 
   /**
-   * deriveSeries, again only when one of the series it reads changed, and then only where they
-   * changed: when each input was made from the last one (series-lineage.ts), every input holds the
-   * same points strictly between `a` (the latest first time) and `b` (the earliest last kept
-   * time), so a per-group derived series is the last one there, and is derived only at the ends.
+   * deriveSeries, again only when one of the series it reads changed, and then from the last
+   * output where the inputs were made from the last ones (series-lineage.ts, deriveBlocksFrom).
    */
   derivedSeries(series: readonly Series[]): Series[] {
     const inputs = series.filter((s) => DERIVED_FROM.has(s.metric));
@@ -147,11 +145,9 @@ export class AnalysisCache {
     return out;
   }
 
-  /** The derived blocks of `inputs` from the last ones and the ends where the inputs changed; undefined when that cannot be shown to equal deriving them afresh. */
+  /** The derived blocks of `inputs` updated from the last ones (deriveBlocksFrom), when every input was made from the last one and all ascend. */
   #spliced(inputs: readonly Series[], last: { inputs: readonly Series[]; blocks: Series[][] }): Series[][] | undefined {
     if (!this.live || last.inputs.length !== inputs.length) return undefined;
-    let a = -Infinity;
-    let b = Infinity;
     const links: { drop: number; keep: number }[] = [];
     for (let i = 0; i < inputs.length; i++) {
       const s = inputs[i]!;
@@ -159,60 +155,8 @@ export class AnalysisCache {
       const link = s === before ? { drop: 0, keep: s.t.length } : linkTo(s, (x) => x === before);
       if (!link || link.keep === 0 || s.metric !== before.metric || !this.#entry(s).sorted || !this.#entry(before).sorted) return undefined;
       links.push(link);
-      a = Math.max(a, s.t[0]!);
-      b = Math.min(b, s.t[link.keep - 1]!);
     }
-    if (!(a < b)) return undefined;
-    // the inputs' points at or before a and at or after b: all a derivation there reads
-    const ends = inputs.map((s) => {
-      const head = firstIndex(s.t.length, (i) => s.t[i]! > a);
-      const tail = firstIndex(s.t.length, (i) => s.t[i]! >= b);
-      return { ...s, t: s.t.slice(0, head).concat(s.t.slice(tail)), v: s.v.slice(0, head).concat(s.v.slice(tail)) };
-    });
-    const edge = deriveBlocks(ends);
-    // db size over quota falls back on the quota's last value where the grids differ: derived afresh
-    const blocks = deriveBlocks(inputs.filter((s) => s.metric === 'etcd_quota_bytes' || s.metric === 'etcd_db_size_bytes'));
-    // |offset| point by point: the last one's values for the points each series kept
-    const offsets: Series[] = [];
-    const lastOffsets = last.blocks[4]!;
-    for (let i = 0; i < inputs.length; i++) {
-      const s = inputs[i]!;
-      if (s.metric !== 'node_timex_offset_s') continue;
-      const o = lastOffsets[offsets.length]!;
-      const { drop, keep } = links[i]!;
-      offsets.push({ ...o, t: s.t.slice(), v: o.v.slice(drop, drop + keep).concat(s.v.slice(keep).map(Math.abs)) });
-    }
-    blocks[4] = offsets;
-    for (const { block, input, always } of PER_GROUP_BLOCKS) {
-      const byKey = (list: Series[]) => new Map(list.map((x) => [groupKey(x), x] as const));
-      const old = byKey(last.blocks[block]!);
-      const ends = byKey(edge[block]!);
-      const out: Series[] = [];
-      const seen = new Set<string>();
-      for (const s of inputs) {
-        if (s.metric !== input) continue;
-        const k = groupKey(s);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        const o = old.get(k);
-        const e = ends.get(k);
-        const base = o ?? e;
-        if (!base) continue;
-        // derived points ascend: the edge's up to a, the last ones strictly between, the edge's from b
-        const upTo = (x: Series | undefined, ms: number) => (x ? firstIndex(x.t.length, (i) => x.t[i]! > ms) : 0);
-        const from = (x: Series | undefined, ms: number) => (x ? firstIndex(x.t.length, (i) => x.t[i]! >= ms) : 0);
-        const eHead = upTo(e, a);
-        const eTail = from(e, b);
-        const oLo = upTo(o, a);
-        const oHi = from(o, b);
-        const part = (x: Series | undefined, arr: 't' | 'v', lo: number, hi: number) => (x && hi > lo ? x[arr].slice(lo, hi) : []);
-        const t = part(e, 't', 0, eHead).concat(part(o, 't', oLo, oHi), part(e, 't', eTail, e?.t.length ?? 0));
-        const v = part(e, 'v', 0, eHead).concat(part(o, 'v', oLo, oHi), part(e, 'v', eTail, e?.v.length ?? 0));
-        if (t.length > 0 || always) out.push({ ...base, t, v });
-      }
-      blocks[block] = out;
-    }
-    return blocks;
+    return deriveBlocksFrom(inputs, links, last.blocks);
   }
 
   /**

@@ -182,7 +182,7 @@ export function buildContext(signals: SignalSet, cache: AnalysisCache = new Anal
   const sourceIds = [...ids].sort();
   const allSeries = [...signals.series, ...cache.derivedSeries(signals.series), ...signals.audit.flatMap((a) => cache.auditSeries(a, AUDIT_BIN_MS))];
   // every series' episodes at face value: symptom onsets and metric moments for the clock
-  const roughSeries = detectSeriesObservations(allSeries.map((s) => memo.whole(s)), SERIES_RULES, () => 0, memo);
+  const roughSeries = detectSeriesObservations(allSeries, SERIES_RULES, () => 0, memo);
   // metric moments (metrics are the reference clock when present)
   const metricMoments = roughSeries.filter((o) => o.metric !== undefined && MOMENT_METRICS.has(o.metric));
   // episode starts: the same symptom on the same host, first seen by two sources (a metric crossing

@@ -2,15 +2,17 @@
  * Which series a series was made from, and which of its points it kept. A live window hands the
  * analysis a new object for every series each tick (series are never changed in place: a trimmed
  * head or an appended point makes a new one), but most of its points are the last tick's. The
- * store and the analysis make those objects through {@link sliceSeries} and {@link appendPoints},
- * which note the link as they copy; the analysis follows it to update what it knew of the parent
- * (count, range) with the points that left and arrived, instead of reading every point again.
+ * store notes which points each kept: its trims through {@link sliceSeries}, which notes the link
+ * as it copies, and a source's rebuilt series through {@link relateSeries}, which compares points.
+ * The analysis follows a link to update what it knew of the parent (count, extremes) with the
+ * points that left and arrived, instead of reading every point again.
  *
- * A link is a fact about how an object was built, so it cannot be wrong: it is noted only by the
- * functions that copy the points. A link holds its parent, so chains are kept short: whoever has
+ * A link is noted only by a function that copied or compared the points, so it cannot be wrong.
+ * A link holds its parent, so chains are kept short: whoever has
  * worked out what it needs of a series {@link settleLink settles} it (the analysis cache, after
  * each analysis), and a series already four generations from a settled one is not linked.
  */
+import { firstIndex } from '../search.js';
 import type { Series } from './types.js';
 
 /**
@@ -38,15 +40,6 @@ export function sliceSeries(s: Series, lo: number, hi: number): Series {
   return out;
 }
 
-/** `s` with points appended (the caller keeps times ascending), as a new series linked to `s`. */
-export function appendPoints(s: Series, t: readonly number[], v: readonly number[]): Series {
-  if (t.length !== v.length) throw new Error(`appendPoints: ${t.length} times and ${v.length} values`);
-  if (t.length === 0) return s;
-  const out = { ...s, t: s.t.concat(t), v: s.v.concat(v) };
-  note(out, s, 0, s.t.length);
-  return out;
-}
-
 /**
  * Links `next` to `prev` by comparing their points, for series rebuilt by code that cannot say what
  * it kept (a file's parser generations merged again): `next`'s points from its first on are `prev`'s
@@ -58,8 +51,8 @@ export function relateSeries(next: Series, prev: Series): void {
   if (next === prev || t.length === 0) return;
   const pt = prev.t;
   const pv = prev.v;
-  let drop = 0;
-  while (drop < pt.length && pt[drop]! < t[0]!) drop++;
+  // where prev reaches next's first time (a bound only: the compare below decides what is kept)
+  const drop = firstIndex(pt.length, (i) => pt[i]! >= t[0]!);
   let keep = 0;
   const n = Math.min(t.length, pt.length - drop);
   while (keep < n && t[keep] === pt[drop + keep] && Object.is(v[keep], pv[drop + keep])) keep++;

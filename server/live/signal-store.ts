@@ -86,7 +86,7 @@ export class SignalStore {
       return;
     }
     // cut where the last trim cut, so that a series and the one it replaces start together
-    const cut = this.#fromMs === -Infinity ? series : series.map((s) => trimSeries(s, this.#fromMs, true)).filter((s): s is Series => s !== undefined);
+    const cut = this.#fromMs === -Infinity ? series : series.map((s) => trimSeries(s, this.#fromMs)).filter((s): s is Series => s !== undefined);
     const before = new Map(p.series.map((s) => [seriesKey(s), s]));
     for (const s of cut) {
       // what the source made it from is the source's business: it is linked to what the analysis saw

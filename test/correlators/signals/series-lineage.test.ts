@@ -9,7 +9,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { deriveSeries, detectSeriesObservations, EpisodeMemo, SERIES_RULES } from '../../../correlators/anomaly/index.js';
 import { AnalysisCache } from '../../../correlators/report/index.js';
-import { appendPoints, linkTo, relateSeries, sliceSeries, type Series } from '../../../correlators/signals/index.js';
+import { linkTo, relateSeries, sliceSeries, type Series } from '../../../correlators/signals/index.js';
+
+/** `s` with points appended, linked to it as the store links a source's grown series (by comparing). */
+function appendPoints(s: Series, t: number[], v: number[]): Series {
+  if (t.length === 0) return s;
+  const out = { ...s, t: s.t.concat(t), v: s.v.concat(v) };
+  relateSeries(out, s);
+  return out;
+}
 
 const STEP_MS = 15_000;
 /** Few distinct values, so extremes tie and leave often; NaN for gaps. */
